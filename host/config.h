@@ -1,0 +1,68 @@
+/* Run configuration: YAML files parsed with libcyaml against a schema. A file may give
+ * any subset of keys; missing keys keep the values of the embedded default
+ * (configs/default.yaml). Unknown keys and wrong types are errors naming file:line.
+ * Every key can be overridden with `--set section.key=value`. */
+#ifndef MDL_CONFIG_H
+#define MDL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef enum { SCHEDULE_CONSTANT = 0, SCHEDULE_COSINE = 1, SCHEDULE_INVERSE_SQRT = 2 } lr_schedule;
+
+typedef struct model_config {
+    unsigned n_layer;    /* transformer blocks */
+    unsigned n_head;     /* attention heads; must divide d_model */
+    unsigned d_model;    /* residual width */
+    unsigned context;    /* positions the model sees: prefix + segment */
+    unsigned d_ff;       /* MLP hidden width */
+    bool zero_init_head; /* output head starts at zero: first step costs 8 bits/byte */
+} model_config;
+
+typedef struct train_config {
+    unsigned streams;          /* S: parallel streams the corpus is cut into */
+    unsigned segment;          /* T: bytes coded per stream per step (<= context) */
+    double lr;                 /* peak learning rate */
+    unsigned warmup;           /* linear warmup, in optimizer updates */
+    lr_schedule schedule;      /* after warmup: constant, cosine or inverse_sqrt */
+    double min_lr_ratio;       /* cosine floor as a fraction of lr */
+    double beta1, beta2, eps;  /* AdamW moments */
+    double weight_decay;       /* decoupled, on matrices and embeddings only */
+    double grad_clip;          /* global-norm clipping threshold; 0 disables */
+    unsigned repeats_per_step; /* R optimizer updates on each coded segment */
+    uint64_t seed;             /* initial weights (part of the decoder) */
+} train_config;
+
+typedef struct run_config {
+    bool eval_final;      /* teacher-forced pass with the final weights */
+    double flush_seconds; /* results file is flushed at least this often */
+} run_config;
+
+typedef struct mdl_config {
+    model_config model;
+    train_config train;
+    run_config run;
+} mdl_config;
+
+/* The embedded configs/default.yaml. */
+int config_default(mdl_config *cfg, mdl_err *err);
+
+/* Applies the keys present in a YAML file on top of cfg. */
+int config_load_file(mdl_config *cfg, const char *path, mdl_err *err);
+
+/* Applies one "section.key=value" assignment, typed by the schema. */
+int config_set(mdl_config *cfg, const char *assignment, mdl_err *err);
+
+/* Checks relations between keys (n_head divides d_model, segment <= context, ...). */
+int config_validate(const mdl_config *cfg, mdl_err *err);
+
+/* The full configuration as YAML text (malloc'd, NUL-terminated), for the results file;
+ * loading it back gives the same configuration. */
+char *config_to_yaml(const mdl_config *cfg, mdl_err *err);
+
+/* Name of a schedule as written in YAML. */
+const char *lr_schedule_name(lr_schedule s);
+
+#endif

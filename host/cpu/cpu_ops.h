@@ -1,0 +1,69 @@
+/* CPU reference ops: fp32 (or fp64 in the gradient tests), OpenMP across rows, OpenBLAS
+ * sgemm for matmuls. One file per op family; kernels/ holds the CUDA twins.
+ *
+ * Shapes: B sequences (streams) of T positions, C channels, NH heads, N = B*T rows,
+ * V vocabulary entries. All arrays are dense row-major.
+ *
+ * Conventions (as in llm.c): forward functions overwrite their outputs; backward
+ * functions ACCUMULATE (+=) into every gradient they write, so callers zero gradients
+ * once per backward pass. Results are deterministic for a fixed thread count, and no
+ * reduction depends on the values of rows other than its own (exact causality). */
+#ifndef MDL_CPU_OPS_H
+#define MDL_CPU_OPS_H
+
+#include <stddef.h>
+
+#include "../real.h"
+
+/* embedding.c: out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:] */
+void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B,
+                       int T, int C);
+void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int T,
+                        int C);
+
+/* layernorm.c: out = (inp - mean) * rstd * weight + bias over the last axis (eps 1e-5);
+ * mean and rstd [N] are saved for the backward pass. */
+void layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const real *weight,
+                       const real *bias, int N, int C);
+void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp,
+                        const real *weight, const real *mean, const real *rstd, int N, int C);
+
+/* matmul.c: out[N,OC] = inp[N,C] @ weight[OC,C]^T + bias[OC] (bias may be NULL). */
+void matmul_forward(real *out, const real *inp, const real *weight, const real *bias, int N, int C,
+                    int OC);
+void matmul_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp,
+                     const real *weight, int N, int C, int OC);
+
+/* attention.c: causal multi-head self-attention. qkv [B,T,3C] holds q, k, v side by side
+ * (head h uses channels h*C/NH .. (h+1)*C/NH - 1 of each); out [B,T,C]; att [B,NH,T,T]
+ * holds the softmax probabilities (entries above the diagonal exactly 0). datt is scratch
+ * of the same size for the backward pass. */
+void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH);
+void attention_backward(real *dqkv, real *datt, const real *dout, const real *qkv, const real *att,
+                        int B, int T, int C, int NH);
+
+/* gelu.c: tanh approximation, elementwise over n values. */
+void gelu_forward(real *out, const real *inp, size_t n);
+void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n);
+
+/* residual.c: out = a + b. */
+void residual_forward(real *out, const real *a, const real *b, size_t n);
+void residual_backward(real *da, real *db, const real *dout, size_t n);
+
+/* crossentropy.c: bits[i] = -log2 softmax(logits[i,:])[targets[i]], from the log-softmax
+ * in the working precision. The backward writes (overwrites) dlogits[i,:] =
+ * weights[i] * (softmax(logits[i,:]) - onehot(targets[i])): the gradient of the loss
+ * sum_i weights[i] * (-ln p_i); weight 0 masks a position. */
+void crossentropy_forward(real *bits, const real *logits, const int *targets, int N, int V);
+void crossentropy_backward(real *dlogits, const real *logits, const int *targets,
+                           const real *weights, int N, int V);
+
+/* adamw.c: one AdamW step on n parameters with gradients scaled by grad_scale (clipping);
+ * t is the 1-based step number used for bias correction; decoupled weight decay. */
+void adamw_update(real *param, const real *grad, real *m, real *v, size_t n, float lr, float beta1,
+                  float beta2, float eps, float weight_decay, float grad_scale, int t);
+
+/* gradnorm.c: sum of squares accumulated in double, deterministic for a thread count. */
+double sum_of_squares(const real *x, size_t n);
+
+#endif

@@ -1,0 +1,72 @@
+/* The byte-level GPT, backend-agnostic: parameter layout, initialisation, forward and
+ * backward orchestration and the AdamW update, all through an mdl_ops table.
+ *
+ * Architecture: byte embedding over 257 input symbols (256 bytes + begin-of-stream),
+ * learned positions, n_layer pre-LayerNorm blocks (causal multi-head attention, GELU
+ * MLP), final LayerNorm, output head over the 256 byte values. */
+#ifndef MDL_MODEL_H
+#define MDL_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+#include "ops.h"
+#include "real.h"
+
+#define MDL_VOCAB_OUT 256
+#define MDL_VOCAB_IN 257 /* + begin-of-stream */
+#define MDL_BOS 256
+
+enum {
+    P_WTE, P_WPE,                  /* embeddings */
+    P_LN1W, P_LN1B, P_QKVW, P_QKVB, P_ATTPROJW, P_ATTPROJB,
+    P_LN2W, P_LN2B, P_FCW, P_FCB, P_FCPROJW, P_FCPROJB, /* per layer, stacked [L, ...] */
+    P_LNFW, P_LNFB, P_HEADW, P_HEADB,
+    MDL_NUM_PARAM_TENSORS
+};
+
+typedef struct model model;
+
+/* Allocates parameters, gradients, AdamW moments and activations for up to max_B
+ * sequences of model->context positions. */
+int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *ops, mdl_err *err);
+void model_destroy(model *m);
+
+size_t model_num_params(const model *m);
+/* Parameters outside the two embedding tables (they do no matmul FLOPs). */
+size_t model_num_params_nonembedding(const model *m);
+/* Element count of one parameter tensor (all layers together for per-layer tensors). */
+size_t model_tensor_size(const model *m, int tensor);
+
+/* Deterministic initialisation from the counter-based RNG (host/rng.h), computed on the
+ * host and uploaded, so every backend starts from identical weights: N(0, 0.02) for
+ * matrices and embeddings, residual projections scaled by 1/sqrt(2 n_layer), LayerNorm
+ * weights 1, biases 0, the head zero when zero_init_head. */
+void model_init_weights(model *m, uint64_t seed);
+
+/* Parameters as one flat array (backend memory), in tensor order; for tests. */
+real *model_params(model *m);
+real *model_grads(model *m);
+
+/* Forward pass over tokens[B*T] (host memory, values 0..256), T <= context. Leaves the
+ * logits [B,T,256] in backend memory (model_logits). */
+void model_forward(model *m, const int *tokens, int B, int T);
+const real *model_logits(const model *m);
+
+/* After model_forward: per-position bits[B*T] of targets[B*T] (host memory), copied to
+ * the host. Targets of masked positions must still be valid bytes (0..255). */
+void model_bits(model *m, const int *targets, real *bits);
+
+/* After model_forward: gradients (overwritten) of sum_i weights[i] * (-ln p_i). */
+void model_backward(model *m, const int *targets, const real *weights);
+
+/* Global gradient norm (before clipping). */
+double model_grad_norm(model *m);
+
+/* One AdamW update (step counter advanced inside) with global-norm clipping at
+ * tc->grad_clip (0 disables); grad_norm is model_grad_norm()'s value. */
+void model_update(model *m, const train_config *tc, double lr, double grad_norm);
+
+#endif

@@ -1,0 +1,57 @@
+/* The prequential (online) code of DESIGN §1: at step k every stream's segment is coded
+ * with theta_k, the bits are accumulated in fp64 per step and per document, and then R
+ * AdamW updates on the same segments give theta_k+1. */
+#ifndef MDL_PREQUENTIAL_H
+#define MDL_PREQUENTIAL_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "corpus.h"
+#include "error.h"
+#include "ops.h"
+#include "results.h"
+
+/* Stream and segment layout: S streams of L = ceil(N/S) bytes (the last ones shorter),
+ * K = ceil(L/T) steps. */
+typedef struct stream_layout {
+    uint64_t n_bytes;  /* N */
+    uint64_t streams;  /* S */
+    uint64_t stream_len; /* L */
+    uint64_t segment;  /* T */
+    uint64_t prefix;   /* P = context - T */
+    uint64_t steps;    /* K */
+} stream_layout;
+
+int stream_layout_make(stream_layout *lay, uint64_t n_bytes, const mdl_config *cfg, mdl_err *err);
+
+/* Sequence length of step k: min(P, k*T) prefix bytes + T. */
+uint64_t stream_layout_seq_len(const stream_layout *lay, uint64_t k);
+
+typedef struct preq_hooks {
+    void *ctx;
+    /* called after every step with its curve row; a non-zero return aborts the run */
+    int (*on_step)(void *ctx, const curve_row *row, mdl_err *err);
+    /* called during the final evaluation with the bytes evaluated so far */
+    void (*on_eval)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
+} preq_hooks;
+
+typedef struct preq_result {
+    stream_layout layout;
+    uint64_t n_params;
+    uint64_t n_params_nonembedding;
+    double preq_bits;
+    double first_step_bits;
+    uint64_t first_step_bytes;
+    double final_bits;      /* NaN when not evaluated */
+    double *doc_preq_bits;  /* [n_docs], malloc'd */
+    double *doc_final_bits; /* [n_docs] or NULL */
+    double train_s;         /* seconds in the prequential loop */
+    double model_flops;     /* model FLOPs of the loop (host/flops.h) */
+} preq_result;
+
+int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+                    const preq_hooks *hooks, preq_result *out, mdl_err *err);
+void preq_result_free(preq_result *r);
+
+#endif

@@ -1,0 +1,63 @@
+/* HDF5 results file of one run (schema in README.md, "Results file").
+ *
+ * The file is created as PATH.partial and renamed to PATH by results_commit(); it is
+ * flushed after every curve append, so an interrupted run leaves a readable .partial
+ * file (root attribute status = "running") and never a corrupt PATH. */
+#ifndef MDL_RESULTS_H
+#define MDL_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corpus.h"
+#include "error.h"
+#include "summary.h"
+
+typedef struct run_meta {
+    const char *version;      /* mdlbench version */
+    const char *git_commit;   /* commit the binary was built from */
+    const char *command_line; /* argv joined with spaces */
+    const char *config_yaml;  /* full effective configuration */
+    uint64_t seed;
+    const char *device;       /* device description */
+    int threads;
+} run_meta;
+
+/* One row of the per-step curve. */
+typedef struct curve_row {
+    int64_t step;      /* 0-based */
+    int64_t bytes;     /* bytes coded in this step (all streams) */
+    double bits;       /* prequential bits of this step */
+    double cum_bits;   /* bits of steps 0..step */
+    double lr;         /* learning rate of the step's (first) update */
+    double grad_norm;  /* global gradient norm before clipping */
+    double elapsed_s;  /* seconds since the loop started, at the end of the step */
+} curve_row;
+
+typedef struct results_writer results_writer;
+
+/* Creates PATH.partial (truncating any previous .partial) with the root attributes and
+ * the corpus and document tables. Fails with a one-line message naming the path. */
+int results_create(results_writer **w, const char *path, const run_meta *meta, const corpus *c,
+                   mdl_err *err);
+
+/* Appends rows to the /curve datasets and flushes the file. */
+int results_append_curve(results_writer *w, const curve_row *rows, size_t n, mdl_err *err);
+
+/* Per-document bits (arrays of n_docs values); final_bits may be NULL (not evaluated). */
+int results_write_document_bits(results_writer *w, const double *preq_bits,
+                                const double *final_bits, mdl_err *err);
+
+int results_write_summary(results_writer *w, const run_summary *s, mdl_err *err);
+
+/* Sets status = "complete", closes the file and renames PATH.partial to PATH. Frees w. */
+int results_commit(results_writer *w, mdl_err *err);
+
+/* Closes and removes PATH.partial (the run failed before it produced anything worth
+ * keeping). Frees w. */
+void results_discard(results_writer *w);
+
+/* Reads /summary (and the root attributes it needs) of a results file into s. */
+int results_read_summary(const char *path, run_summary *s, mdl_err *err);
+
+#endif

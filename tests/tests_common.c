@@ -1,0 +1,45 @@
+#include "tests_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tests_failures = 0;
+
+void tests_fail(const char *file, int line, const char *what) {
+    fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
+    tests_failures++;
+}
+
+void tests_failf(const char *file, int line, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s:%d: ", file, line);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    tests_failures++;
+}
+
+int tests_done(const char *name) {
+    if (tests_failures) {
+        fprintf(stderr, "FAIL %s: %d check(s) failed\n", name, tests_failures);
+        return 1;
+    }
+    printf("PASS %s\n", name);
+    return 0;
+}
+
+char *tests_tmpdir(void) {
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) base = "/tmp";
+    size_t n = strlen(base) + 32;
+    char *path = malloc(n);
+    snprintf(path, n, "%s/mdltest.XXXXXX", base);
+    if (!mkdtemp(path)) {
+        perror("mkdtemp");
+        exit(2);
+    }
+    return path;
+}
