@@ -12,10 +12,10 @@
 #include "error.h"
 
 typedef struct corpus_doc {
-    char *name;            /* resolved path */
-    uint64_t offset;       /* first byte in the concatenated corpus */
-    uint64_t size;         /* bytes */
-    const uint8_t *bytes;  /* mapped contents (NULL when size is 0) */
+    char *name;           /* resolved path */
+    uint64_t offset;      /* first byte in the concatenated corpus */
+    uint64_t size;        /* bytes */
+    const uint8_t *bytes; /* mapped contents (NULL when size is 0) */
 } corpus_doc;
 
 typedef struct corpus {

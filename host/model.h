@@ -20,10 +20,24 @@
 #define MDL_BOS 256
 
 enum {
-    P_WTE, P_WPE,                  /* embeddings */
-    P_LN1W, P_LN1B, P_QKVW, P_QKVB, P_ATTPROJW, P_ATTPROJB,
-    P_LN2W, P_LN2B, P_FCW, P_FCB, P_FCPROJW, P_FCPROJB, /* per layer, stacked [L, ...] */
-    P_LNFW, P_LNFB, P_HEADW, P_HEADB,
+    P_WTE,
+    P_WPE, /* embeddings */
+    P_LN1W,
+    P_LN1B,
+    P_QKVW,
+    P_QKVB,
+    P_ATTPROJW,
+    P_ATTPROJB,
+    P_LN2W,
+    P_LN2B,
+    P_FCW,
+    P_FCB,
+    P_FCPROJW,
+    P_FCPROJB, /* per layer, stacked [L, ...] */
+    P_LNFW,
+    P_LNFB,
+    P_HEADW,
+    P_HEADB,
     MDL_NUM_PARAM_TENSORS
 };
 

@@ -15,12 +15,12 @@
 /* Stream and segment layout: S streams of L = ceil(N/S) bytes (the last ones shorter),
  * K = ceil(L/T) steps. */
 typedef struct stream_layout {
-    uint64_t n_bytes;  /* N */
-    uint64_t streams;  /* S */
+    uint64_t n_bytes;    /* N */
+    uint64_t streams;    /* S */
     uint64_t stream_len; /* L */
-    uint64_t segment;  /* T */
-    uint64_t prefix;   /* P = context - T */
-    uint64_t steps;    /* K */
+    uint64_t segment;    /* T */
+    uint64_t prefix;     /* P = context - T */
+    uint64_t steps;      /* K */
 } stream_layout;
 
 int stream_layout_make(stream_layout *lay, uint64_t n_bytes, const mdl_config *cfg, mdl_err *err);

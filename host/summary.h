@@ -14,24 +14,24 @@ typedef struct run_summary {
     uint64_t streams;
     uint64_t steps;
     /* prequential code */
-    double preq_bits;        /* L_preq, summed in fp64 */
-    double preq_bpb;         /* L_preq / corpus_bytes */
-    double ratio_percent;    /* L_preq / (8 N) * 100 */
-    uint64_t header_bytes;   /* what a decoder needs beyond the program */
+    double preq_bits;          /* L_preq, summed in fp64 */
+    double preq_bpb;           /* L_preq / corpus_bytes */
+    double ratio_percent;      /* L_preq / (8 N) * 100 */
+    uint64_t header_bytes;     /* what a decoder needs beyond the program */
     uint64_t compressed_bytes; /* ceil(L_preq / 8) + header_bytes */
-    double first_step_bpb;   /* bits per byte of step 0 (8 with a zero-initialised head) */
+    double first_step_bpb;     /* bits per byte of step 0 (8 with a zero-initialised head) */
     /* final-model code (NaN when run.eval_final is off) */
     double final_bits;
     double final_bpb;
     double info_absorbed_bits; /* L_preq - L_final */
     /* speed */
-    double wall_s;              /* whole command */
-    double train_s;             /* prequential loop only */
-    double bytes_per_s;         /* coded bytes / train_s */
+    double wall_s;      /* whole command */
+    double train_s;     /* prequential loop only */
+    double bytes_per_s; /* coded bytes / train_s */
     double model_flops_per_byte;
-    double achieved_flops;      /* FLOP/s in the prequential loop */
-    double peak_flops;          /* measured sgemm rate (CPU) */
-    double mfu;                 /* achieved_flops / peak_flops */
+    double achieved_flops; /* FLOP/s in the prequential loop */
+    double peak_flops;     /* measured sgemm rate (CPU) */
+    double mfu;            /* achieved_flops / peak_flops */
     int64_t threads;
     char device[128];
 } run_summary;

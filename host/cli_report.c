@@ -1,0 +1,218 @@
+/* `mdlbench report`: one row per results file, as text, markdown, csv or json. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "results.h"
+
+typedef enum { FMT_TEXT, FMT_MARKDOWN, FMT_CSV, FMT_JSON } report_format;
+
+static void report_usage(FILE *f) {
+    fprintf(f, "usage: mdlbench report FILE.h5... [--format text|markdown|csv|json]\n"
+               "\n"
+               "Prints one row per results file: corpus size, parameters, prequential and\n"
+               "final-model bits per byte, first-step bits per byte, speed and MFU. The json\n"
+               "form is an array with one object per run and every summary field.\n"
+               "\n"
+               "options:\n"
+               "  -f, --format FMT   text (default), markdown, csv or json\n"
+               "  -h, --help         this help\n");
+}
+
+/* A numeric summary field of the table: its column header, csv header and format. */
+typedef struct column {
+    const char *header;
+    const char *key;
+    const char *fmt;
+} column;
+
+static const column COLUMNS[] = {
+    {"bytes", "corpus_bytes", "%.0f"},
+    {"docs", "n_documents", "%.0f"},
+    {"params", "n_params", "%.0f"},
+    {"preq_bpb", "preq_bpb", "%.4f"},
+    {"final_bpb", "final_bpb", "%.4f"},
+    {"first_bpb", "first_step_bpb", "%.4f"},
+    {"ratio%", "ratio_percent", "%.2f"},
+    {"bytes/s", "bytes_per_s", "%.0f"},
+    {"MFU%", "mfu", "%.1f"},
+    {"wall_s", "wall_s", "%.1f"},
+};
+#define N_COLUMNS (sizeof COLUMNS / sizeof COLUMNS[0])
+
+static double column_value(const run_summary *s, size_t i) {
+    switch (i) {
+    case 0:
+        return (double)s->corpus_bytes;
+    case 1:
+        return (double)s->n_documents;
+    case 2:
+        return (double)s->n_params;
+    case 3:
+        return s->preq_bpb;
+    case 4:
+        return s->final_bpb;
+    case 5:
+        return s->first_step_bpb;
+    case 6:
+        return s->ratio_percent;
+    case 7:
+        return s->bytes_per_s;
+    case 8:
+        return 100.0 * s->mfu;
+    default:
+        return s->wall_s;
+    }
+}
+
+static void json_string(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+static void json_number(const char *key, double v, int is_int, int *first) {
+    printf("%s\"%s\": ", *first ? "" : ", ", key);
+    *first = 0;
+    if (isnan(v) || isinf(v))
+        printf("null");
+    else if (is_int)
+        printf("%.0f", v);
+    else
+        printf("%.17g", v);
+}
+
+static void print_json(const run_summary *s, const char *path) {
+    int first = 1;
+    printf("{\"file\": ");
+    json_string(path);
+    first = 0;
+    json_number("corpus_bytes", (double)s->corpus_bytes, 1, &first);
+    json_number("n_documents", (double)s->n_documents, 1, &first);
+    json_number("n_params", (double)s->n_params, 1, &first);
+    json_number("n_params_nonembedding", (double)s->n_params_nonembedding, 1, &first);
+    json_number("streams", (double)s->streams, 1, &first);
+    json_number("steps", (double)s->steps, 1, &first);
+    json_number("preq_bits", s->preq_bits, 0, &first);
+    json_number("preq_bpb", s->preq_bpb, 0, &first);
+    json_number("ratio_percent", s->ratio_percent, 0, &first);
+    json_number("header_bytes", (double)s->header_bytes, 1, &first);
+    json_number("compressed_bytes", (double)s->compressed_bytes, 1, &first);
+    json_number("first_step_bpb", s->first_step_bpb, 0, &first);
+    json_number("final_bits", s->final_bits, 0, &first);
+    json_number("final_bpb", s->final_bpb, 0, &first);
+    json_number("info_absorbed_bits", s->info_absorbed_bits, 0, &first);
+    json_number("wall_s", s->wall_s, 0, &first);
+    json_number("train_s", s->train_s, 0, &first);
+    json_number("bytes_per_s", s->bytes_per_s, 0, &first);
+    json_number("model_flops_per_byte", s->model_flops_per_byte, 0, &first);
+    json_number("achieved_flops", s->achieved_flops, 0, &first);
+    json_number("peak_flops", s->peak_flops, 0, &first);
+    json_number("mfu", s->mfu, 0, &first);
+    json_number("threads", (double)s->threads, 1, &first);
+    printf(", \"device\": ");
+    json_string(s->device);
+    printf("}");
+}
+
+static void print_row(report_format fmt, const run_summary *s, const char *path) {
+    const char *sep = fmt == FMT_CSV ? "," : fmt == FMT_MARKDOWN ? " | " : "  ";
+    if (fmt == FMT_MARKDOWN) printf("| ");
+    printf(fmt == FMT_TEXT ? "%-28s" : "%s", path);
+    for (size_t i = 0; i < N_COLUMNS; i++) {
+        char cell[64];
+        double v = column_value(s, i);
+        if (isnan(v))
+            snprintf(cell, sizeof cell, "%s", fmt == FMT_CSV ? "" : "-");
+        else
+            snprintf(cell, sizeof cell, COLUMNS[i].fmt, v);
+        printf(fmt == FMT_TEXT ? "%s%10s" : "%s%s", sep, cell);
+    }
+    printf("%s%s%s\n", sep, s->device, fmt == FMT_MARKDOWN ? " |" : "");
+}
+
+static void print_header(report_format fmt) {
+    const char *sep = fmt == FMT_CSV ? "," : fmt == FMT_MARKDOWN ? " | " : "  ";
+    if (fmt == FMT_MARKDOWN) printf("| ");
+    printf(fmt == FMT_TEXT ? "%-28s" : "%s", "file");
+    for (size_t i = 0; i < N_COLUMNS; i++)
+        printf(fmt == FMT_TEXT ? "%s%10s" : "%s%s", sep,
+               fmt == FMT_CSV ? COLUMNS[i].key : COLUMNS[i].header);
+    printf("%sdevice%s\n", sep, fmt == FMT_MARKDOWN ? " |" : "");
+    if (fmt == FMT_MARKDOWN) {
+        printf("|---");
+        for (size_t i = 0; i < N_COLUMNS; i++) printf("|---:");
+        printf("|---|\n");
+    }
+}
+
+int cmd_report(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    report_format fmt = FMT_TEXT;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                fmt = FMT_TEXT;
+            else if (strcmp(optarg, "markdown") == 0)
+                fmt = FMT_MARKDOWN;
+            else if (strcmp(optarg, "csv") == 0)
+                fmt = FMT_CSV;
+            else if (strcmp(optarg, "json") == 0)
+                fmt = FMT_JSON;
+            else
+                return cli_error("--format %s: expected text, markdown, csv or json", optarg);
+            break;
+        case 'h':
+            report_usage(stdout);
+            return 0;
+        case ':':
+            return cli_error("report: option %s needs a value", argv[optind - 1]);
+        default:
+            return cli_error("report: unknown option %s (see --help)", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) return cli_error("report: no results file given (see --help)");
+    /* read everything first, so a bad file prints nothing but its error */
+    int n = argc - optind;
+    run_summary *rows = calloc((size_t)n, sizeof *rows);
+    if (!rows) return cli_error("out of memory");
+    for (int i = 0; i < n; i++) {
+        mdl_err err;
+        if (results_read_summary(argv[optind + i], &rows[i], &err) != 0) {
+            free(rows);
+            return cli_error("%s", err.msg);
+        }
+    }
+    if (fmt == FMT_JSON)
+        printf("[\n");
+    else
+        print_header(fmt);
+    for (int i = 0; i < n; i++) {
+        if (fmt == FMT_JSON) {
+            printf("  ");
+            print_json(&rows[i], argv[optind + i]);
+            printf("%s\n", i + 1 < n ? "," : "");
+        } else {
+            print_row(fmt, &rows[i], argv[optind + i]);
+        }
+    }
+    if (fmt == FMT_JSON) printf("]\n");
+    free(rows);
+    return 0;
+}

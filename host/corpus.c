@@ -1,0 +1,211 @@
+/* Corpus loading (DESIGN §1): walk, sort, resolve, deduplicate, memory-map. */
+#include "corpus.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A growable list of resolved file paths. */
+typedef struct path_list {
+    char **items;
+    size_t n, cap;
+} path_list;
+
+static int path_list_push(path_list *l, const char *path, mdl_err *err) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        char **items = realloc(l->items, cap * sizeof *items);
+        if (!items) return mdl_fail(err, "out of memory listing corpus files");
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n] = strdup(path);
+    if (!l->items[l->n]) return mdl_fail(err, "out of memory listing corpus files");
+    l->n++;
+    return 0;
+}
+
+static void path_list_free(path_list *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->items[i]);
+    free(l->items);
+}
+
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the regular files under dir (recursively, names sorted bytewise at each level)
+ * as resolved paths. */
+static int walk_directory(const char *dir, path_list *out, int depth, mdl_err *err) {
+    if (depth > 64) return mdl_fail(err, "%s: directory nesting deeper than 64 (a cycle?)", dir);
+    DIR *d = opendir(dir);
+    if (!d) return mdl_fail(err, "%s: cannot read corpus directory: %s", dir, strerror(errno));
+    path_list names = {0};
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        rc = path_list_push(&names, e->d_name, err);
+    }
+    closedir(d);
+    if (rc == 0) qsort(names.items, names.n, sizeof *names.items, compare_strings);
+    for (size_t i = 0; rc == 0 && i < names.n; i++) {
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", dir, names.items[i]) >= (int)sizeof path) {
+            rc = mdl_fail(err, "%s/%s: path too long", dir, names.items[i]);
+            break;
+        }
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            rc = mdl_fail(err, "%s: cannot read corpus file: %s", path, strerror(errno));
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk_directory(path, out, depth + 1, err);
+        } else if (S_ISREG(st.st_mode)) {
+            char resolved[PATH_MAX];
+            if (!realpath(path, resolved))
+                rc = mdl_fail(err, "%s: cannot resolve path: %s", path, strerror(errno));
+            else
+                rc = path_list_push(out, resolved, err);
+        } /* sockets, fifos and devices inside a directory are not documents */
+    }
+    path_list_free(&names);
+    return rc;
+}
+
+/* Expands one --corpus argument into resolved file paths. */
+static int expand_corpus_path(const char *arg, path_list *out, mdl_err *err) {
+    struct stat st;
+    if (stat(arg, &st) != 0)
+        return mdl_fail(err, "%s: corpus path does not exist: %s", arg, strerror(errno));
+    char resolved[PATH_MAX];
+    if (!realpath(arg, resolved))
+        return mdl_fail(err, "%s: cannot resolve path: %s", arg, strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+        size_t before = out->n;
+        if (walk_directory(resolved, out, 0, err) != 0) return -1;
+        if (out->n == before) return mdl_fail(err, "%s: corpus directory has no files", arg);
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) return mdl_fail(err, "%s: corpus path is not a regular file", arg);
+    if (st.st_size == 0) return mdl_fail(err, "%s: corpus file is empty", arg);
+    return path_list_push(out, resolved, err);
+}
+
+static int map_document(corpus_doc *doc, mdl_err *err) {
+    int fd = open(doc->name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return mdl_fail(err, "%s: cannot read corpus file: %s", doc->name, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return mdl_fail(err, "%s: cannot read corpus file: %s", doc->name, strerror(e));
+    }
+    doc->size = (uint64_t)st.st_size;
+    doc->bytes = NULL;
+    if (doc->size > 0) {
+        void *p = mmap(NULL, doc->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            return mdl_fail(err, "%s: cannot map corpus file: %s", doc->name, strerror(e));
+        }
+        madvise(p, doc->size, MADV_SEQUENTIAL);
+        doc->bytes = p;
+    }
+    close(fd);
+    return 0;
+}
+
+int corpus_load(corpus *c, const char *const *paths, size_t n_paths, mdl_err *err) {
+    memset(c, 0, sizeof *c);
+    if (n_paths == 0) return mdl_fail(err, "no corpus given (use --corpus PATH)");
+    path_list files = {0};
+    for (size_t i = 0; i < n_paths; i++) {
+        if (expand_corpus_path(paths[i], &files, err) != 0) {
+            path_list_free(&files);
+            return -1;
+        }
+    }
+    c->docs = calloc(files.n, sizeof *c->docs);
+    if (!c->docs) {
+        path_list_free(&files);
+        return mdl_fail(err, "out of memory loading the corpus");
+    }
+    /* keep each resolved file once, at its first place (quadratic only in the worst case
+     * of many --corpus arguments; a sorted index keeps it O(n log n)) */
+    char **sorted = malloc(files.n * sizeof *sorted);
+    size_t n_sorted = 0;
+    int rc = sorted ? 0 : mdl_fail(err, "out of memory loading the corpus");
+    for (size_t i = 0; rc == 0 && i < files.n; i++) {
+        char *key = files.items[i];
+        if (n_sorted && bsearch(&key, sorted, n_sorted, sizeof *sorted, compare_strings)) continue;
+        /* insertion keeps `sorted` ordered; corpora are at most ~1e5 files */
+        size_t pos = n_sorted;
+        while (pos > 0 && strcmp(sorted[pos - 1], key) > 0) {
+            sorted[pos] = sorted[pos - 1];
+            pos--;
+        }
+        sorted[pos] = key;
+        n_sorted++;
+        corpus_doc *doc = &c->docs[c->n_docs];
+        doc->name = strdup(key);
+        if (!doc->name) {
+            rc = mdl_fail(err, "out of memory loading the corpus");
+            break;
+        }
+        c->n_docs++;
+        rc = map_document(doc, err);
+        doc->offset = c->n_bytes;
+        c->n_bytes += doc->size;
+    }
+    free(sorted);
+    path_list_free(&files);
+    if (rc == 0 && c->n_bytes == 0)
+        rc = mdl_fail(err, "%s: corpus has no bytes (every file is empty)", paths[0]);
+    if (rc != 0) corpus_free(c);
+    return rc;
+}
+
+void corpus_free(corpus *c) {
+    for (size_t i = 0; i < c->n_docs; i++) {
+        if (c->docs[i].bytes) munmap((void *)c->docs[i].bytes, c->docs[i].size);
+        free(c->docs[i].name);
+    }
+    free(c->docs);
+    memset(c, 0, sizeof *c);
+}
+
+size_t corpus_doc_index(const corpus *c, uint64_t pos) {
+    /* the last document whose offset is <= pos and that is not empty */
+    size_t lo = 0, hi = c->n_docs;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->docs[mid].offset <= pos)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    while (lo + 1 < c->n_docs && c->docs[lo].offset + c->docs[lo].size <= pos) lo++;
+    return lo;
+}
+
+void corpus_copy(const corpus *c, uint64_t pos, size_t n, uint8_t *dst) {
+    if (n == 0) return;
+    size_t d = corpus_doc_index(c, pos);
+    while (n > 0) {
+        const corpus_doc *doc = &c->docs[d];
+        uint64_t in_doc = pos - doc->offset;
+        size_t take = doc->size - in_doc < n ? (size_t)(doc->size - in_doc) : n;
+        if (take) memcpy(dst, doc->bytes + in_doc, take);
+        dst += take;
+        pos += take;
+        n -= take;
+        d++;
+    }
+}

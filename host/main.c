@@ -1,0 +1,43 @@
+/* mdlbench: training as compression. Dispatches to the subcommands in cli_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "version.h"
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: mdlbench COMMAND [options]\n"
+               "\n"
+               "Trains a byte-level GPT online over a corpus and measures its prequential code\n"
+               "length (bits needed to transmit the corpus by training on it as it goes).\n"
+               "\n"
+               "commands:\n"
+               "  run      train, evaluate the final model and print the summary (the main job)\n"
+               "  train    the prequential training loop alone, writing the results file\n"
+               "  report   tables over results files (text, markdown, csv, json)\n"
+               "  info     build features, library versions, devices; --bench measures sgemm\n"
+               "\n"
+               "`mdlbench COMMAND --help` describes each command's options.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("mdlbench %s (%s)\n", mdl_version, mdl_git_commit);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "train") == 0) return cmd_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0) return cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "info") == 0) return cmd_info(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (commands: run, train, report, info; see --help)", cmd);
+    return 2;
+}

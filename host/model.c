@@ -1,0 +1,371 @@
+/* The byte-level GPT: parameter layout, initialisation and the forward/backward walk,
+ * written once against the mdl_ops table (llm.c's train_gpt2.c structure, minus its
+ * globals). */
+#include "model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+struct model {
+    model_config cfg;
+    const mdl_ops *ops;
+    int max_B;
+    size_t tensor_size[MDL_NUM_PARAM_TENSORS];
+    size_t n_params;
+    real *params, *grads, *adam_m, *adam_v;
+    real *p[MDL_NUM_PARAM_TENSORS]; /* views into params */
+    real *g[MDL_NUM_PARAM_TENSORS]; /* views into grads */
+    int adam_t;
+    /* activations of the last forward pass, sized for max_B x context */
+    int B, T;
+    int *tokens, *targets;
+    real *weights;
+    real *encoded;                   /* [N,C] */
+    real *ln1, *ln1_mean, *ln1_rstd; /* [L,N,C], [L,N], [L,N] */
+    real *qkv, *atty, *att;          /* [L,N,3C], [L,N,C], [L,B,NH,T,T] */
+    real *attproj, *residual2;       /* [L,N,C] */
+    real *ln2, *ln2_mean, *ln2_rstd; /* [L,N,C], [L,N], [L,N] */
+    real *fch, *fch_gelu;            /* [L,N,F] */
+    real *fcproj, *residual3;        /* [L,N,C] */
+    real *lnf, *lnf_mean, *lnf_rstd; /* [N,C], [N], [N] */
+    real *logits, *bits;             /* [N,V], [N] */
+    /* backward scratch, reused layer after layer */
+    real *dresidual, *dln, *dqkv, *datty, *datt, *dfch, *dfch_gelu, *dlogits;
+};
+
+static void compute_tensor_sizes(const model_config *c, size_t *sz) {
+    size_t L = c->n_layer, C = c->d_model, F = c->d_ff;
+    sz[P_WTE] = (size_t)MDL_VOCAB_IN * C;
+    sz[P_WPE] = (size_t)c->context * C;
+    sz[P_LN1W] = sz[P_LN1B] = L * C;
+    sz[P_QKVW] = L * 3 * C * C;
+    sz[P_QKVB] = L * 3 * C;
+    sz[P_ATTPROJW] = L * C * C;
+    sz[P_ATTPROJB] = L * C;
+    sz[P_LN2W] = sz[P_LN2B] = L * C;
+    sz[P_FCW] = L * F * C;
+    sz[P_FCB] = L * F;
+    sz[P_FCPROJW] = L * C * F;
+    sz[P_FCPROJB] = L * C;
+    sz[P_LNFW] = sz[P_LNFB] = C;
+    sz[P_HEADW] = (size_t)MDL_VOCAB_OUT * C;
+    sz[P_HEADB] = MDL_VOCAB_OUT;
+}
+
+/* Every backend buffer of the model with its element count, so that allocation and
+ * release are one loop each. */
+typedef struct buffer_spec {
+    void **ptr;
+    size_t count;
+    size_t elem;
+} buffer_spec;
+
+static size_t list_buffers(model *m, buffer_spec *b) {
+    const model_config *c = &m->cfg;
+    size_t L = c->n_layer, C = c->d_model, F = c->d_ff, NH = c->n_head;
+    size_t T = c->context, N = (size_t)m->max_B * T, V = MDL_VOCAB_OUT;
+    size_t ATT = (size_t)m->max_B * NH * T * T, n = 0;
+#define BUF(field, cnt) b[n++] = (buffer_spec){(void **)&m->field, (cnt), sizeof(*m->field)}
+    BUF(params, m->n_params);
+    BUF(grads, m->n_params);
+    BUF(adam_m, m->n_params);
+    BUF(adam_v, m->n_params);
+    BUF(tokens, N);
+    BUF(targets, N);
+    BUF(weights, N);
+    BUF(encoded, N * C);
+    BUF(ln1, L * N * C);
+    BUF(ln1_mean, L * N);
+    BUF(ln1_rstd, L * N);
+    BUF(qkv, L * N * 3 * C);
+    BUF(atty, L * N * C);
+    BUF(att, L * ATT);
+    BUF(attproj, L * N * C);
+    BUF(residual2, L * N * C);
+    BUF(ln2, L * N * C);
+    BUF(ln2_mean, L * N);
+    BUF(ln2_rstd, L * N);
+    BUF(fch, L * N * F);
+    BUF(fch_gelu, L * N * F);
+    BUF(fcproj, L * N * C);
+    BUF(residual3, L * N * C);
+    BUF(lnf, N * C);
+    BUF(lnf_mean, N);
+    BUF(lnf_rstd, N);
+    BUF(logits, N * V);
+    BUF(bits, N);
+    BUF(dresidual, N * C);
+    BUF(dln, N * C);
+    BUF(dqkv, N * 3 * C);
+    BUF(datty, N * C);
+    BUF(datt, ATT);
+    BUF(dfch, N * F);
+    BUF(dfch_gelu, N * F);
+    BUF(dlogits, N * V);
+#undef BUF
+    return n;
+}
+
+#define MAX_BUFFERS 64
+
+int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *ops, mdl_err *err) {
+    model *m = calloc(1, sizeof *m);
+    if (!m) return mdl_fail(err, "out of memory allocating the model");
+    m->cfg = *mc;
+    m->ops = ops;
+    m->max_B = max_B;
+    compute_tensor_sizes(mc, m->tensor_size);
+    for (int i = 0; i < MDL_NUM_PARAM_TENSORS; i++) m->n_params += m->tensor_size[i];
+
+    buffer_spec bufs[MAX_BUFFERS];
+    size_t nb = list_buffers(m, bufs);
+    size_t total = 0;
+    for (size_t i = 0; i < nb; i++) {
+        total += bufs[i].count * bufs[i].elem;
+        *bufs[i].ptr = ops->alloc(bufs[i].count * bufs[i].elem);
+        if (!*bufs[i].ptr) {
+            model_destroy(m);
+            return mdl_fail(err,
+                            "out of %s memory: the model needs more than %.1f MiB (%zu "
+                            "parameters, %d streams x %u positions)",
+                            ops->name, (double)total / (1 << 20), m->n_params, max_B, mc->context);
+        }
+    }
+    size_t off = 0;
+    for (int i = 0; i < MDL_NUM_PARAM_TENSORS; i++) {
+        m->p[i] = m->params + off;
+        m->g[i] = m->grads + off;
+        off += m->tensor_size[i];
+    }
+    *out = m;
+    return 0;
+}
+
+void model_destroy(model *m) {
+    if (!m) return;
+    buffer_spec bufs[MAX_BUFFERS];
+    size_t nb = list_buffers(m, bufs);
+    for (size_t i = 0; i < nb; i++)
+        if (*bufs[i].ptr) m->ops->release(*bufs[i].ptr);
+    free(m);
+}
+
+size_t model_num_params(const model *m) {
+    return m->n_params;
+}
+
+size_t model_num_params_nonembedding(const model *m) {
+    return m->n_params - m->tensor_size[P_WTE] - m->tensor_size[P_WPE];
+}
+
+size_t model_tensor_size(const model *m, int tensor) {
+    return m->tensor_size[tensor];
+}
+
+real *model_params(model *m) {
+    return m->params;
+}
+real *model_grads(model *m) {
+    return m->grads;
+}
+const real *model_logits(const model *m) {
+    return m->logits;
+}
+
+void model_init_weights(model *m, uint64_t seed) {
+    const model_config *c = &m->cfg;
+    real *host = malloc(m->n_params * sizeof(real));
+    const double std = 0.02;
+    /* GPT-2: residual projections shrink with depth so the residual stream stays O(1) */
+    const double proj_std = std / sqrt(2.0 * c->n_layer);
+    real *dst = host;
+    for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
+        size_t n = m->tensor_size[t];
+        double s = 0.0;
+        switch (t) {
+        case P_WTE:
+        case P_WPE:
+        case P_QKVW:
+        case P_FCW:
+            s = std;
+            break;
+        case P_ATTPROJW:
+        case P_FCPROJW:
+            s = proj_std;
+            break;
+        case P_HEADW:
+            s = c->zero_init_head ? 0.0 : std;
+            break;
+        default:
+            s = 0.0;
+            break; /* biases and LayerNorm shifts */
+        }
+        for (size_t i = 0; i < n; i++) dst[i] = (real)(s * rng_normal(seed, (uint64_t)t, i));
+        if (t == P_LN1W || t == P_LN2W || t == P_LNFW)
+            for (size_t i = 0; i < n; i++) dst[i] = 1;
+        dst += n;
+    }
+    m->ops->upload(m->params, host, m->n_params * sizeof(real));
+    m->ops->zero(m->adam_m, m->n_params * sizeof(real));
+    m->ops->zero(m->adam_v, m->n_params * sizeof(real));
+    m->adam_t = 0;
+    free(host);
+}
+
+/* Per-layer slices of the stacked activation buffers for the current B x T. */
+typedef struct layer_acts {
+    real *ln1, *ln1_mean, *ln1_rstd, *qkv, *atty, *att, *attproj, *residual2;
+    real *ln2, *ln2_mean, *ln2_rstd, *fch, *fch_gelu, *fcproj, *residual3;
+} layer_acts;
+
+static layer_acts layer_slice(model *m, int l) {
+    size_t C = m->cfg.d_model, F = m->cfg.d_ff, NH = m->cfg.n_head;
+    size_t N = (size_t)m->B * m->T, ATT = (size_t)m->B * NH * m->T * m->T;
+    layer_acts a = {
+        .ln1 = m->ln1 + l * N * C,
+        .ln1_mean = m->ln1_mean + l * N,
+        .ln1_rstd = m->ln1_rstd + l * N,
+        .qkv = m->qkv + l * N * 3 * C,
+        .atty = m->atty + l * N * C,
+        .att = m->att + l * ATT,
+        .attproj = m->attproj + l * N * C,
+        .residual2 = m->residual2 + l * N * C,
+        .ln2 = m->ln2 + l * N * C,
+        .ln2_mean = m->ln2_mean + l * N,
+        .ln2_rstd = m->ln2_rstd + l * N,
+        .fch = m->fch + l * N * F,
+        .fch_gelu = m->fch_gelu + l * N * F,
+        .fcproj = m->fcproj + l * N * C,
+        .residual3 = m->residual3 + l * N * C,
+    };
+    return a;
+}
+
+/* Per-layer slices of a stacked parameter (or gradient) tensor. */
+static real *layer_tensor(real *const *t, const model *m, int tensor, int l) {
+    return t[tensor] + (size_t)l * (m->tensor_size[tensor] / m->cfg.n_layer);
+}
+
+/* The residual stream entering layer l. */
+static real *layer_input(model *m, int l) {
+    return l == 0 ? m->encoded : layer_slice(m, l - 1).residual3;
+}
+
+void model_forward(model *m, const int *tokens, int B, int T) {
+    const mdl_ops *o = m->ops;
+    int C = (int)m->cfg.d_model, F = (int)m->cfg.d_ff, NH = (int)m->cfg.n_head;
+    int L = (int)m->cfg.n_layer, N = B * T;
+    m->B = B;
+    m->T = T;
+    o->upload(m->tokens, tokens, (size_t)N * sizeof(int));
+    o->embedding_forward(m->encoded, m->tokens, m->p[P_WTE], m->p[P_WPE], B, T, C);
+    for (int l = 0; l < L; l++) {
+        layer_acts a = layer_slice(m, l);
+        real *x = layer_input(m, l);
+        o->layernorm_forward(a.ln1, a.ln1_mean, a.ln1_rstd, x, layer_tensor(m->p, m, P_LN1W, l),
+                             layer_tensor(m->p, m, P_LN1B, l), N, C);
+        o->matmul_forward(a.qkv, a.ln1, layer_tensor(m->p, m, P_QKVW, l),
+                          layer_tensor(m->p, m, P_QKVB, l), N, C, 3 * C);
+        o->attention_forward(a.atty, a.att, a.qkv, B, T, C, NH);
+        o->matmul_forward(a.attproj, a.atty, layer_tensor(m->p, m, P_ATTPROJW, l),
+                          layer_tensor(m->p, m, P_ATTPROJB, l), N, C, C);
+        o->residual_forward(a.residual2, x, a.attproj, (size_t)N * C);
+        o->layernorm_forward(a.ln2, a.ln2_mean, a.ln2_rstd, a.residual2,
+                             layer_tensor(m->p, m, P_LN2W, l), layer_tensor(m->p, m, P_LN2B, l), N,
+                             C);
+        o->matmul_forward(a.fch, a.ln2, layer_tensor(m->p, m, P_FCW, l),
+                          layer_tensor(m->p, m, P_FCB, l), N, C, F);
+        o->gelu_forward(a.fch_gelu, a.fch, (size_t)N * F);
+        o->matmul_forward(a.fcproj, a.fch_gelu, layer_tensor(m->p, m, P_FCPROJW, l),
+                          layer_tensor(m->p, m, P_FCPROJB, l), N, F, C);
+        o->residual_forward(a.residual3, a.residual2, a.fcproj, (size_t)N * C);
+    }
+    o->layernorm_forward(m->lnf, m->lnf_mean, m->lnf_rstd, layer_input(m, L), m->p[P_LNFW],
+                         m->p[P_LNFB], N, C);
+    o->matmul_forward(m->logits, m->lnf, m->p[P_HEADW], m->p[P_HEADB], N, C, MDL_VOCAB_OUT);
+}
+
+void model_bits(model *m, const int *targets, real *bits) {
+    size_t N = (size_t)m->B * m->T;
+    m->ops->upload(m->targets, targets, N * sizeof(int));
+    m->ops->crossentropy_forward(m->bits, m->logits, m->targets, (int)N, MDL_VOCAB_OUT);
+    m->ops->download(bits, m->bits, N * sizeof(real));
+}
+
+void model_backward(model *m, const int *targets, const real *weights) {
+    const mdl_ops *o = m->ops;
+    int B = m->B, T = m->T, C = (int)m->cfg.d_model, F = (int)m->cfg.d_ff;
+    int NH = (int)m->cfg.n_head, L = (int)m->cfg.n_layer, N = B * T;
+    size_t NC = (size_t)N * C * sizeof(real), NF = (size_t)N * F * sizeof(real);
+
+    o->upload(m->targets, targets, (size_t)N * sizeof(int));
+    o->upload(m->weights, weights, (size_t)N * sizeof(real));
+    o->zero(m->grads, m->n_params * sizeof(real));
+    o->crossentropy_backward(m->dlogits, m->logits, m->targets, m->weights, N, MDL_VOCAB_OUT);
+    o->zero(m->dln, NC);
+    o->matmul_backward(m->dln, m->g[P_HEADW], m->g[P_HEADB], m->dlogits, m->lnf, m->p[P_HEADW], N,
+                       C, MDL_VOCAB_OUT);
+    /* dresidual carries d(loss)/d(residual stream) down through the layers; each residual
+     * add passes it through unchanged, and each LayerNorm backward adds its branch. */
+    o->zero(m->dresidual, NC);
+    o->layernorm_backward(m->dresidual, m->g[P_LNFW], m->g[P_LNFB], m->dln, layer_input(m, L),
+                          m->p[P_LNFW], m->lnf_mean, m->lnf_rstd, N, C);
+    for (int l = L - 1; l >= 0; l--) {
+        layer_acts a = layer_slice(m, l);
+        real *x = layer_input(m, l);
+        o->zero(m->dfch_gelu, NF);
+        o->matmul_backward(m->dfch_gelu, layer_tensor(m->g, m, P_FCPROJW, l),
+                           layer_tensor(m->g, m, P_FCPROJB, l), m->dresidual, a.fch_gelu,
+                           layer_tensor(m->p, m, P_FCPROJW, l), N, F, C);
+        o->zero(m->dfch, NF);
+        o->gelu_backward(m->dfch, a.fch, m->dfch_gelu, (size_t)N * F);
+        o->zero(m->dln, NC);
+        o->matmul_backward(m->dln, layer_tensor(m->g, m, P_FCW, l), layer_tensor(m->g, m, P_FCB, l),
+                           m->dfch, a.ln2, layer_tensor(m->p, m, P_FCW, l), N, C, F);
+        o->layernorm_backward(m->dresidual, layer_tensor(m->g, m, P_LN2W, l),
+                              layer_tensor(m->g, m, P_LN2B, l), m->dln, a.residual2,
+                              layer_tensor(m->p, m, P_LN2W, l), a.ln2_mean, a.ln2_rstd, N, C);
+        o->zero(m->datty, NC);
+        o->matmul_backward(m->datty, layer_tensor(m->g, m, P_ATTPROJW, l),
+                           layer_tensor(m->g, m, P_ATTPROJB, l), m->dresidual, a.atty,
+                           layer_tensor(m->p, m, P_ATTPROJW, l), N, C, C);
+        o->zero(m->dqkv, 3 * NC);
+        o->attention_backward(m->dqkv, m->datt, m->datty, a.qkv, a.att, B, T, C, NH);
+        o->zero(m->dln, NC);
+        o->matmul_backward(m->dln, layer_tensor(m->g, m, P_QKVW, l),
+                           layer_tensor(m->g, m, P_QKVB, l), m->dqkv, a.ln1,
+                           layer_tensor(m->p, m, P_QKVW, l), N, C, 3 * C);
+        o->layernorm_backward(m->dresidual, layer_tensor(m->g, m, P_LN1W, l),
+                              layer_tensor(m->g, m, P_LN1B, l), m->dln, x,
+                              layer_tensor(m->p, m, P_LN1W, l), a.ln1_mean, a.ln1_rstd, N, C);
+    }
+    o->embedding_backward(m->g[P_WTE], m->g[P_WPE], m->dresidual, m->tokens, B, T, C);
+}
+
+double model_grad_norm(model *m) {
+    return sqrt(m->ops->sum_of_squares(m->grads, m->n_params));
+}
+
+/* Decoupled weight decay applies to matrices and embeddings, not to biases or LayerNorm. */
+static int tensor_decays(int t) {
+    return t == P_WTE || t == P_WPE || t == P_QKVW || t == P_ATTPROJW || t == P_FCW ||
+           t == P_FCPROJW || t == P_HEADW;
+}
+
+void model_update(model *m, const train_config *tc, double lr, double grad_norm) {
+    double scale = 1.0;
+    if (tc->grad_clip > 0 && grad_norm > tc->grad_clip) scale = tc->grad_clip / grad_norm;
+    m->adam_t++;
+    size_t off = 0;
+    for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
+        size_t n = m->tensor_size[t];
+        float wd = tensor_decays(t) ? (float)tc->weight_decay : 0.0f;
+        m->ops->adamw_update(m->params + off, m->grads + off, m->adam_m + off, m->adam_v + off, n,
+                             (float)lr, (float)tc->beta1, (float)tc->beta2, (float)tc->eps, wd,
+                             (float)scale, m->adam_t);
+        off += n;
+    }
+}
