@@ -43,3 +43,11 @@ char *tests_tmpdir(void) {
     }
     return path;
 }
+
+void tests_write_file(const char *path, const void *bytes, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(bytes, 1, n, f) != n || fclose(f) != 0) {
+        perror(path);
+        exit(2);
+    }
+}

@@ -3,6 +3,8 @@
 #ifndef MDL_TESTS_COMMON_H
 #define MDL_TESTS_COMMON_H
 
+#include <stddef.h>
+
 extern int tests_failures;
 
 #define CHECK(cond)                                                                              \
@@ -21,5 +23,8 @@ void tests_failf(const char *file, int line, const char *fmt, ...)
 int tests_done(const char *name);
 /* A fresh temporary directory (mkdtemp under $TMPDIR or /tmp); caller frees the string. */
 char *tests_tmpdir(void);
+
+/* Writes n bytes to path (exits on failure: a broken test machine, not a test result). */
+void tests_write_file(const char *path, const void *bytes, size_t n);
 
 #endif

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Bad input: each case must fail with exactly one line on stderr naming the culprit, a
+# non-zero exit, no results file (or .partial) left behind, and an existing results file
+# from an earlier run untouched.
+set -u
+: "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+printf 'hello, world: a small corpus for error tests\n' >"$tmp/ok.txt"
+: >"$tmp/empty.txt"
+mkdir -p "$tmp/nofiles/inner"
+printf 'tiny' >"$tmp/tiny.txt"
+printf 'secret text\n' >"$tmp/unreadable.txt"
+chmod 000 "$tmp/unreadable.txt"
+printf 'model:\n  n_layer: 2\n  n_layers: 3\n' >"$tmp/unknown_key.yaml"
+printf 'train:\n  lr: 0.001\n  streams: many\n' >"$tmp/wrong_type.yaml"
+small=(--set model.n_layer=1 --set model.d_model=16 --set model.n_head=2 --set model.d_ff=32
+       --set model.context=16 --set train.segment=8 --set train.streams=2 -q)
+
+# expect_failure NAME CULPRIT ARGS...: runs `mdlbench run ARGS -o $tmp/NAME.h5`
+expect_failure() {
+    local name=$1 culprit=$2
+    shift 2
+    local out="$tmp/$name.h5"
+    "$MDLBENCH" run "$@" -o "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+    check_failure "$name" "$culprit" $? "$out"
+}
+
+check_failure() {
+    local name=$1 culprit=$2 rc=$3 out=$4
+    local lines
+    lines=$(wc -l <"$tmp/stderr")
+    if [ "$rc" -eq 0 ]; then
+        echo "FAIL $name: exit status 0"; failures=$((failures + 1)); return
+    fi
+    if [ "$lines" -ne 1 ]; then
+        echo "FAIL $name: expected one line on stderr, got $lines:"; cat "$tmp/stderr"
+        failures=$((failures + 1)); return
+    fi
+    if ! grep -qF -- "$culprit" "$tmp/stderr"; then
+        echo "FAIL $name: message does not name '$culprit': $(cat "$tmp/stderr")"
+        failures=$((failures + 1)); return
+    fi
+    if [ -e "$out" ] || [ -e "$out.partial" ]; then
+        echo "FAIL $name: output file left behind"; failures=$((failures + 1)); return
+    fi
+    echo "ok   $name: $(cat "$tmp/stderr")"
+}
+
+expect_failure missing_corpus "$tmp/no/such/file" --corpus "$tmp/no/such/file" "${small[@]}"
+expect_failure empty_file "$tmp/empty.txt" --corpus "$tmp/empty.txt" "${small[@]}"
+expect_failure no_files "$tmp/nofiles" --corpus "$tmp/nofiles" "${small[@]}"
+expect_failure unknown_key "unknown_key.yaml:3" --corpus "$tmp/ok.txt" -c "$tmp/unknown_key.yaml" "${small[@]}"
+expect_failure wrong_type "wrong_type.yaml:3" --corpus "$tmp/ok.txt" -c "$tmp/wrong_type.yaml" "${small[@]}"
+expect_failure unknown_set "model.depth" --corpus "$tmp/ok.txt" "${small[@]}" --set model.depth=3
+expect_failure bad_set_value "model.n_layer" --corpus "$tmp/ok.txt" "${small[@]}" --set model.n_layer=two
+expect_failure head_divides "n_head" --corpus "$tmp/ok.txt" "${small[@]}" --set model.n_head=3
+expect_failure segment_context "train.segment" --corpus "$tmp/ok.txt" "${small[@]}" --set train.segment=32
+expect_failure zero_streams "train.streams" --corpus "$tmp/ok.txt" "${small[@]}" --set train.streams=0
+expect_failure more_streams "train.streams" --corpus "$tmp/tiny.txt" "${small[@]}" --set train.streams=8
+expect_failure missing_config "$tmp/none.yaml" --corpus "$tmp/ok.txt" -c "$tmp/none.yaml"
+expect_failure bad_device "--device" --corpus "$tmp/ok.txt" "${small[@]}" --device tpu
+
+# unwritable output path: a directory that does not exist
+"$MDLBENCH" run --corpus "$tmp/ok.txt" "${small[@]}" -o "$tmp/no-dir/out.h5" >"$tmp/stdout" 2>"$tmp/stderr"
+check_failure unwritable_output "$tmp/no-dir/out.h5" $? "$tmp/no-dir/out.h5"
+
+# unreadable file: root reads anything, so run as nobody when we are root
+if [ "$(id -u)" -eq 0 ]; then
+    as_other=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    chmod 777 "$tmp"
+else
+    as_other=()
+fi
+"${as_other[@]}" "$MDLBENCH" run --corpus "$tmp/unreadable.txt" "${small[@]}" -o "$tmp/unreadable.h5" \
+    >"$tmp/stdout" 2>"$tmp/stderr"
+check_failure unreadable_file "$tmp/unreadable.txt" $? "$tmp/unreadable.h5"
+
+# an earlier results file survives a failing run that names it
+printf 'earlier results' >"$tmp/keep.h5"
+"$MDLBENCH" run --corpus "$tmp/ok.txt" "${small[@]}" --set model.n_head=3 -o "$tmp/keep.h5" 2>/dev/null
+if [ "$(cat "$tmp/keep.h5")" != "earlier results" ] || [ -e "$tmp/keep.h5.partial" ]; then
+    echo "FAIL keep_existing: the earlier results file was changed"; failures=$((failures + 1))
+else
+    echo "ok   keep_existing"
+fi
+
+if [ "$failures" -ne 0 ]; then echo "$failures bad-input case(s) failed"; exit 1; fi
+echo "all bad-input cases fail cleanly"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The command line: --help everywhere, info, train, and report in every format.
+set -eu
+: "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for cmd in run train report info; do
+    "$MDLBENCH" "$cmd" --help >"$tmp/help.txt"
+    grep -q "^usage: mdlbench $cmd" "$tmp/help.txt" || { echo "FAIL $cmd --help"; exit 1; }
+done
+"$MDLBENCH" --help | grep -q "^usage: mdlbench COMMAND"
+"$MDLBENCH" --version | grep -q "^mdlbench "
+if "$MDLBENCH" frobnicate 2>"$tmp/err"; then echo "FAIL unknown command accepted"; exit 1; fi
+grep -q "unknown command 'frobnicate'" "$tmp/err"
+
+"$MDLBENCH" info >"$tmp/info.txt"
+grep -q "openblas" "$tmp/info.txt"
+grep -q "hdf5         1\." "$tmp/info.txt"
+
+# a small training run, twice under different names for a two-row report
+head -c 3000 /usr/share/common-licenses/GPL-3 >"$tmp/gpl.txt"
+small=(--set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 --set model.d_ff=64
+       --set model.context=32 --set train.segment=16 --set train.streams=4 -q)
+"$MDLBENCH" train --corpus "$tmp/gpl.txt" "${small[@]}" -o "$tmp/a.h5" >"$tmp/train.txt"
+grep -q "bits/byte prequential" "$tmp/train.txt"
+[ -f "$tmp/a.h5" ] && [ ! -e "$tmp/a.h5.partial" ]
+"$MDLBENCH" run --corpus "$tmp/gpl.txt" "${small[@]}" --threads 1 -o "$tmp/b.h5" >"$tmp/run.txt"
+grep -q "^mdlbench summary" "$tmp/run.txt"
+grep -q "first step    8.000000 bits/byte" "$tmp/run.txt"
+
+"$MDLBENCH" report "$tmp/a.h5" "$tmp/b.h5" >"$tmp/text.txt"
+[ "$(wc -l <"$tmp/text.txt")" -eq 3 ]
+"$MDLBENCH" report "$tmp/a.h5" "$tmp/b.h5" --format markdown >"$tmp/md.txt"
+[ "$(wc -l <"$tmp/md.txt")" -eq 4 ] && grep -q '^|---' "$tmp/md.txt"
+"$MDLBENCH" report "$tmp/a.h5" "$tmp/b.h5" --format csv >"$tmp/csv.txt"
+[ "$(wc -l <"$tmp/csv.txt")" -eq 3 ] && head -1 "$tmp/csv.txt" | grep -q '^file,corpus_bytes,'
+"$MDLBENCH" report "$tmp/a.h5" "$tmp/b.h5" --format json >"$tmp/json.txt"
+python3 - "$tmp/json.txt" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))
+assert len(runs) == 2
+for r in runs:
+    assert r["corpus_bytes"] == 3000 and r["n_documents"] == 1, r
+    assert abs(r["first_step_bpb"] - 8) < 1e-6
+    assert "threads" in r and r["device"].startswith("cpu")
+assert runs[1]["threads"] == 1
+PY
+# report errors: one line, naming the file
+if "$MDLBENCH" report "$tmp/missing.h5" 2>"$tmp/err"; then echo "FAIL missing file"; exit 1; fi
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "missing.h5" "$tmp/err"
+if "$MDLBENCH" report "$tmp/gpl.txt" 2>"$tmp/err"; then echo "FAIL non-HDF5 file"; exit 1; fi
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "gpl.txt" "$tmp/err"
+if "$MDLBENCH" report "$tmp/a.h5" --format yaml 2>"$tmp/err"; then echo "FAIL bad format"; exit 1; fi
+grep -q "yaml" "$tmp/err"
+echo "cli ok"

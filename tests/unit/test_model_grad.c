@@ -1,0 +1,85 @@
+/* The whole model's gradient against central finite differences, in double precision
+ * (this test links the fp64 build of the CPU reference), on fresh random weights,
+ * tokens and loss weights. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model.h"
+#include "rng.h"
+#include "tests_common.h"
+
+enum { B = 2, T = 6 };
+
+/* loss = sum_i w_i * (-ln p_i), from the model's bits */
+static double loss_of(model *m, const int *tokens, const int *targets, const real *w) {
+    real bits[B * T];
+    model_forward(m, tokens, B, T);
+    model_bits(m, targets, bits);
+    double loss = 0;
+    for (int i = 0; i < B * T; i++) loss += w[i] * bits[i] * log(2.0);
+    return loss;
+}
+
+int main(void) {
+    uint64_t seed = (uint64_t)time(NULL);
+    printf("seed %llu\n", (unsigned long long)seed);
+    model_config mc = {.n_layer = 2, .n_head = 2, .d_model = 8, .context = 8, .d_ff = 12,
+                       .zero_init_head = false};
+    model *m;
+    mdl_err err;
+    CHECK(model_create(&m, &mc, B, cpu_backend(), &err) == 0);
+    model_init_weights(m, seed);
+    /* perturb every parameter so LayerNorm weights, biases and the head are generic */
+    size_t P = model_num_params(m);
+    real *params = model_params(m);
+    for (size_t i = 0; i < P; i++) params[i] += 0.3 * rng_normal(seed, 99, i);
+
+    int tokens[B * T], targets[B * T];
+    real w[B * T];
+    for (int i = 0; i < B * T; i++) {
+        tokens[i] = (int)(rng_bits(seed, 1, i) % 257);
+        targets[i] = (int)(rng_bits(seed, 2, i) % 256);
+        w[i] = rng_uniform(seed, 3, i);
+    }
+    w[3] = 0; /* a masked position */
+
+    model_forward(m, tokens, B, T);
+    model_backward(m, targets, w);
+    real *analytic = malloc(P * sizeof *analytic);
+    memcpy(analytic, model_grads(m), P * sizeof *analytic);
+
+    const double h = 1e-5;
+    double worst = 0;
+    size_t worst_i = 0, checked = 0;
+    for (size_t i = 0; i < P; i++) {
+        real saved = params[i];
+        params[i] = saved + h;
+        double up = loss_of(m, tokens, targets, w);
+        params[i] = saved - h;
+        double down = loss_of(m, tokens, targets, w);
+        params[i] = saved;
+        double numeric = (up - down) / (2 * h);
+        double diff = fabs(numeric - analytic[i]);
+        double rel = diff / (1e-6 + fabs(numeric));
+        if (diff > 1e-8 && rel > worst) worst = rel, worst_i = i;
+        CHECKF(diff <= 1e-8 + 1e-5 * fabs(numeric),
+               "param %zu: analytic %.12g vs finite difference %.12g", i, analytic[i], numeric);
+        checked++;
+    }
+    printf("checked %zu parameters, worst relative error %.3g (param %zu)\n", checked, worst,
+           worst_i);
+
+    /* the gradient norm is the norm of this vector */
+    double ss = 0;
+    for (size_t i = 0; i < P; i++) ss += analytic[i] * analytic[i];
+    model_forward(m, tokens, B, T);
+    model_backward(m, targets, w);
+    CHECK(fabs(model_grad_norm(m) - sqrt(ss)) <= 1e-12 * sqrt(ss));
+
+    free(analytic);
+    model_destroy(m);
+    return tests_done("test_model_grad");
+}
