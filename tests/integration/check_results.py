@@ -1,0 +1,253 @@
+#!/usr/bin/python3
+"""Checks an mdlbench results file against the schema (host/results.c) and the
+accounting identities between its parts.
+
+Usage: check_results.py FILE.h5
+
+Prints "ok" and exits 0 when every check passes; otherwise prints one line per
+failed check ("FILE: message") on stderr and exits 1. Needs h5py (Debian's
+/usr/bin/python3 has it: python3-h5py)."""
+
+import math
+import re
+import sys
+
+import h5py
+import numpy as np
+
+REL = 1e-9
+
+ROOT_STR = ["format", "mdlbench_version", "git_commit", "command_line", "config",
+            "device", "created", "status"]
+ROOT_NUM = {"format_version": np.int64, "seed": np.uint64, "threads": np.int64}
+
+DOC_COLUMNS = {"offset": np.uint64, "bytes": np.uint64,
+               "preq_bits": np.float64, "final_bits": np.float64}
+
+CURVE_COLUMNS = {"step": np.int64, "bytes": np.int64, "bits": np.float64,
+                 "cum_bits": np.float64, "lr": np.float64, "grad_norm": np.float64,
+                 "elapsed_s": np.float64}
+
+SUMMARY_U64 = ["corpus_bytes", "n_documents", "n_params", "n_params_nonembedding",
+               "streams", "steps", "header_bytes", "compressed_bytes"]
+SUMMARY_F64 = ["preq_bits", "preq_bpb", "ratio_percent", "first_step_bpb", "final_bits",
+               "final_bpb", "info_absorbed_bits", "wall_s", "train_s", "bytes_per_s",
+               "model_flops_per_byte", "achieved_flops", "peak_flops", "mfu"]
+
+
+class Checker:
+    def __init__(self, path):
+        self.path = path
+        self.errors = []
+
+    def fail(self, msg):
+        self.errors.append(f"{self.path}: {msg}")
+
+    def expect(self, cond, msg):
+        if not cond:
+            self.fail(msg)
+        return bool(cond)
+
+    def close(self, got, want, what):
+        """got == want to a relative 1e-9 (exactly when both are 0); what says "A vs B"."""
+        got, want = float(got), float(want)
+        ok = got == want or abs(got - want) <= REL * max(abs(got), abs(want))
+        return self.expect(ok, f"{what}: {got!r} vs {want!r} (relative 1e-9)")
+
+    def is_str_type(self, dtype):
+        info = h5py.check_string_dtype(dtype)
+        return info is not None and info.encoding == "utf-8" and info.length is None
+
+    def attr_str(self, obj, name, where):
+        if not self.expect(name in obj.attrs, f"{where}: attribute {name} missing"):
+            return None
+        value = obj.attrs[name]
+        ok = self.is_str_type(obj.attrs.get_id(name).dtype) and isinstance(value, str)
+        self.expect(ok, f"{where}: attribute {name} is not a variable-length UTF-8 string")
+        return value if isinstance(value, str) else None
+
+    def attr_num(self, obj, name, dtype, where):
+        if not self.expect(name in obj.attrs, f"{where}: attribute {name} missing"):
+            return None
+        stored = obj.attrs.get_id(name).dtype
+        self.expect(stored == np.dtype(dtype) and obj.attrs.get_id(name).shape == (),
+                    f"{where}: attribute {name} is {stored}, want scalar {np.dtype(dtype)}")
+        return obj.attrs[name]
+
+    def group(self, f, name):
+        ok = name in f and isinstance(f[name], h5py.Group)
+        return f[name] if self.expect(ok, f"group /{name} missing") else None
+
+    def column(self, g, name, dtype, n=None):
+        where = f"{g.name}/{name}"
+        if not self.expect(name in g and isinstance(g[name], h5py.Dataset),
+                           f"dataset {where} missing"):
+            return None
+        ds = g[name]
+        self.expect(ds.ndim == 1, f"{where} is not 1-D")
+        self.expect(ds.dtype == np.dtype(dtype), f"{where} is {ds.dtype}, want {np.dtype(dtype)}")
+        if n is not None:
+            self.expect(ds.shape == (n,), f"{where} has shape {ds.shape}, want ({n},)")
+        return ds[()]
+
+    # ---- parts of the file --------------------------------------------------------
+
+    def root(self, f):
+        attrs = {name: self.attr_str(f, name, "/") for name in ROOT_STR}
+        for name, dtype in ROOT_NUM.items():
+            attrs[name] = self.attr_num(f, name, dtype, "/")
+        self.expect(attrs["format"] == "mdlbench-results",
+                    f"format = {attrs['format']!r}, want 'mdlbench-results'")
+        self.expect(attrs["format_version"] == 1,
+                    f"format_version = {attrs['format_version']!r}, want 1")
+        self.expect(attrs["status"] == "complete",
+                    f"status = {attrs['status']!r}, want 'complete'")
+        created = attrs["created"] or ""
+        self.expect(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", created),
+                    f"created = {created!r} is not ISO 8601 UTC (YYYY-MM-DDTHH:MM:SSZ)")
+        return attrs
+
+    def documents(self, f):
+        corpus, docs = self.group(f, "corpus"), self.group(f, "documents")
+        if corpus is None or docs is None:
+            return None
+        n_bytes = self.attr_num(corpus, "n_bytes", np.uint64, "/corpus")
+        n_docs = self.attr_num(corpus, "n_documents", np.uint64, "/corpus")
+        if n_bytes is None or n_docs is None:
+            return None
+        n_docs = int(n_docs)
+        if self.expect("name" in docs, "dataset /documents/name missing"):
+            names = docs["name"]
+            self.expect(self.is_str_type(names.dtype),
+                        "/documents/name is not variable-length UTF-8 strings")
+            self.expect(names.shape == (n_docs,),
+                        f"/documents/name has shape {names.shape}, want ({n_docs},)")
+        cols = {name: self.column(docs, name, dtype, n_docs)
+                for name, dtype in DOC_COLUMNS.items()}
+        if any(c is None or c.shape != (n_docs,) for c in cols.values()):
+            return None
+        offset, size = cols["offset"].astype(np.int64), cols["bytes"].astype(np.int64)
+        want_offset = np.concatenate(([0], np.cumsum(size)[:-1])) if n_docs else offset
+        self.expect(np.array_equal(offset, want_offset),
+                    "/documents/offset is not the running sum of /documents/bytes")
+        self.expect(int(size.sum()) == int(n_bytes), f"/documents/bytes sums to "
+                    f"{int(size.sum())}, /corpus n_bytes is {int(n_bytes)}")
+        self.expect(np.all(np.isfinite(cols["preq_bits"])),
+                    "/documents/preq_bits has NaN (never written)")
+        return {"n_bytes": int(n_bytes), "n_documents": n_docs, **cols}
+
+    def curve(self, f, n_bytes):
+        g = self.group(f, "curve")
+        if g is None:
+            return None
+        self.attr_str(g, "description", "/curve")
+        cols = {name: self.column(g, name, dtype) for name, dtype in CURVE_COLUMNS.items()}
+        if any(c is None for c in cols.values()):
+            return None
+        for name in CURVE_COLUMNS:
+            self.expect(g[name].maxshape == (None,), f"/curve/{name} is not extendable")
+        lengths = {name: len(c) for name, c in cols.items()}
+        if not self.expect(len(set(lengths.values())) == 1,
+                           f"/curve datasets have different lengths: {lengths}"):
+            return None
+        n = lengths["step"]
+        self.expect(np.array_equal(cols["step"], np.arange(n)), "/curve/step is not 0, 1, 2, ...")
+        bits = cols["bits"]
+        self.expect(np.all(np.isfinite(bits)) and np.all(bits >= 0),
+                    "/curve/bits has negative or non-finite values")
+        cum = np.cumsum(bits)
+        bad = np.abs(cols["cum_bits"] - cum) > REL * np.maximum(np.abs(cum), 1e-300)
+        if bad.any():
+            i = int(np.argmax(bad))
+            self.fail(f"/curve/cum_bits[{i}] = {cols['cum_bits'][i]!r}, "
+                      f"cumsum(bits) = {cum[i]!r} (relative 1e-9)")
+        if n_bytes is not None:
+            self.expect(int(cols["bytes"].sum()) == n_bytes,
+                        f"/curve/bytes sums to {int(cols['bytes'].sum())}, corpus has {n_bytes}")
+        return cols
+
+    def summary(self, f, root, docs, curve):
+        g = self.group(f, "summary")
+        if g is None:
+            return
+        s = {name: self.attr_num(g, name, np.uint64, "/summary") for name in SUMMARY_U64}
+        s.update({name: self.attr_num(g, name, np.float64, "/summary") for name in SUMMARY_F64})
+        s["threads"] = self.attr_num(g, "threads", np.int64, "/summary")
+        s["device"] = self.attr_str(g, "device", "/summary")
+        if any(v is None for v in s.values()):
+            return
+        n = int(s["corpus_bytes"])
+        if root["threads"] is not None:
+            self.expect(s["threads"] == root["threads"],
+                        f"/summary threads = {s['threads']}, root threads = {root['threads']}")
+        if docs is not None:
+            self.expect(n == docs["n_bytes"],
+                        f"/summary corpus_bytes = {n}, /corpus n_bytes = {docs['n_bytes']}")
+            self.expect(int(s["n_documents"]) == docs["n_documents"],
+                        f"/summary n_documents = {int(s['n_documents'])}, "
+                        f"/corpus n_documents = {docs['n_documents']}")
+            self.close(docs["preq_bits"].sum(), s["preq_bits"],
+                       "sum of /documents/preq_bits vs /summary preq_bits")
+        preq = float(s["preq_bits"])
+        if curve is not None:
+            steps = len(curve["step"])
+            self.expect(int(s["steps"]) == steps,
+                        f"/summary steps = {int(s['steps'])}, /curve has {steps} rows")
+            if steps:
+                self.close(curve["cum_bits"][-1], preq,
+                           "/curve/cum_bits[-1] vs /summary preq_bits")
+                if curve["bytes"][0] > 0:
+                    self.close(s["first_step_bpb"], curve["bits"][0] / curve["bytes"][0],
+                               "/summary first_step_bpb vs /curve bits[0] / bytes[0]")
+        if n > 0:
+            self.close(s["preq_bpb"], preq / n,
+                       "/summary preq_bpb vs preq_bits / corpus_bytes")
+            self.close(s["ratio_percent"], preq / (8 * n) * 100,
+                       "/summary ratio_percent vs preq_bits / (8 corpus_bytes) * 100")
+        want_size = math.ceil(preq / 8) + int(s["header_bytes"])
+        self.expect(int(s["compressed_bytes"]) == want_size,
+                    f"/summary compressed_bytes = {int(s['compressed_bytes'])}, "
+                    f"want ceil(preq_bits / 8) + header_bytes = {want_size}")
+        final = float(s["final_bits"])
+        if math.isnan(final):
+            self.expect(math.isnan(s["final_bpb"]) and math.isnan(s["info_absorbed_bits"]),
+                        "/summary final_bits is NaN but final_bpb or info_absorbed_bits is not")
+            return
+        if docs is not None:
+            self.close(docs["final_bits"].sum(), final,
+                       "sum of /documents/final_bits vs /summary final_bits")
+        if n > 0:
+            self.close(s["final_bpb"], final / n,
+                       "/summary final_bpb vs final_bits / corpus_bytes")
+        self.close(s["info_absorbed_bits"], preq - final,
+                   "/summary info_absorbed_bits vs preq_bits - final_bits")
+
+    def run(self):
+        try:
+            f = h5py.File(self.path, "r")
+        except OSError as e:
+            self.fail(f"cannot open as HDF5 ({e})")
+            return
+        with f:
+            root = self.root(f)
+            docs = self.documents(f)
+            curve = self.curve(f, docs["n_bytes"] if docs else None)
+            self.summary(f, root, docs, curve)
+
+
+def main(argv):
+    if len(argv) != 2:
+        print("usage: check_results.py FILE.h5", file=sys.stderr)
+        return 2
+    checker = Checker(argv[1])
+    checker.run()
+    for line in checker.errors:
+        print(line, file=sys.stderr)
+    if checker.errors:
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

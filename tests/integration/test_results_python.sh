@@ -1,0 +1,68 @@
+#!/bin/bash
+# The results file of a real `mdlbench run` on a small corpus is readable with h5py and
+# matches the schema and its accounting identities (tests/integration/check_results.py).
+# Needs Debian's /usr/bin/python3 with python3-h5py (the python3 first on PATH may be a
+# build that does not see Debian's packages); skips (77) without it.
+# Environment: MDLBENCH = the mdlbench binary (set by ctest).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+python=/usr/bin/python3
+
+if ! "$python" -c 'import h5py' >/dev/null 2>&1; then
+    echo "SKIP: python3-h5py not installed"
+    exit 77
+fi
+if [[ -z "${MDLBENCH:-}" || ! -x "$MDLBENCH" ]]; then
+    echo "FAIL: MDLBENCH must name the mdlbench binary (got '${MDLBENCH:-}')" >&2
+    exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mdl_results_py.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# A small corpus (about 5 KB): a directory with a subdirectory and three kinds of text.
+mkdir -p "$tmp/corpus/sub"
+for i in $(seq 1 40); do
+    echo "The quick brown fox $i jumps over the lazy dog."
+done >"$tmp/corpus/a.txt"
+seq 1 600 >"$tmp/corpus/sub/b.txt"
+for i in $(seq 1 30); do
+    printf 'line %d: %s\n' "$i" "abcdefghijklmnopqrstuvwxyz"
+done >"$tmp/corpus/sub/c.txt"
+
+out="$tmp/r.h5"
+if ! "$MDLBENCH" run --corpus "$tmp/corpus" \
+    --set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 --set model.d_ff=64 \
+    --set model.context=32 --set train.segment=16 --set train.streams=4 \
+    -o "$out" >"$tmp/run.log" 2>&1; then
+    echo "FAIL: mdlbench run exited with an error; its output:" >&2
+    cat "$tmp/run.log" >&2
+    exit 1
+fi
+if [[ ! -f "$out" || -e "$out.partial" ]]; then
+    echo "FAIL: expected $out and no $out.partial after the run" >&2
+    ls -l "$tmp" >&2
+    exit 1
+fi
+
+"$python" "$here/check_results.py" "$out"
+
+# The documents are the corpus files, resolved and in bytewise path order.
+"$python" - "$out" "$tmp/corpus" <<'EOF'
+import os
+import sys
+
+import h5py
+
+path, corpus = sys.argv[1], os.path.realpath(sys.argv[2])
+want = [os.path.join(corpus, name) for name in ("a.txt", "sub/b.txt", "sub/c.txt")]
+with h5py.File(path, "r") as f:
+    names = list(f["documents/name"].asstr()[()])
+    sizes = [int(x) for x in f["documents/bytes"][()]]
+if names != want:
+    sys.exit(f"{path}: /documents/name = {names}, want {want}")
+if sizes != [os.path.getsize(p) for p in want]:
+    sys.exit(f"{path}: /documents/bytes = {sizes} do not match the file sizes")
+EOF
+echo "PASS test_results_python"
