@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages mdlbench builds and tests with (skips apt when they are
+# all present already). Run as root or with sudo available.
+set -euo pipefail
+packages=(build-essential cmake pkg-config git libhdf5-dev hdf5-tools libopenblas-openmp-dev
+          libcyaml-dev libyaml-dev libzstd-dev python3 python3-h5py python3-numpy util-linux)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
