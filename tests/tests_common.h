@@ -7,13 +7,13 @@
 
 extern int tests_failures;
 
-#define CHECK(cond)                                                                              \
-    do {                                                                                         \
-        if (!(cond)) tests_fail(__FILE__, __LINE__, #cond);                                      \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) tests_fail(__FILE__, __LINE__, #cond);                                        \
     } while (0)
-#define CHECKF(cond, ...)                                                                        \
-    do {                                                                                         \
-        if (!(cond)) tests_failf(__FILE__, __LINE__, __VA_ARGS__);                               \
+#define CHECKF(cond, ...)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) tests_failf(__FILE__, __LINE__, __VA_ARGS__);                                 \
     } while (0)
 
 void tests_fail(const char *file, int line, const char *what);

@@ -25,8 +25,8 @@ static void run(const corpus *c, const char *seed_setting, bits_log *log, preq_r
     mdl_config cfg;
     mdl_err err;
     CHECK(config_default(&cfg, &err) == 0);
-    const char *sets[] = {"model.n_layer=2", "model.d_model=64", "model.n_head=4",
-                          "model.d_ff=128",  "model.context=48", "train.segment=16",
+    const char *sets[] = {"model.n_layer=2", "model.d_model=64",         "model.n_head=4",
+                          "model.d_ff=128",  "model.context=48",         "train.segment=16",
                           "train.streams=6", "train.repeats_per_step=2", seed_setting};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         CHECKF(config_set(&cfg, sets[i], &err) == 0, "%s", err.msg);

@@ -14,7 +14,11 @@ enum { B = 3, T = 48 };
 int main(void) {
     uint64_t seed = (uint64_t)time(NULL);
     printf("seed %llu\n", (unsigned long long)seed);
-    model_config mc = {.n_layer = 2, .n_head = 4, .d_model = 64, .context = T, .d_ff = 128,
+    model_config mc = {.n_layer = 2,
+                       .n_head = 4,
+                       .d_model = 64,
+                       .context = T,
+                       .d_ff = 128,
                        .zero_init_head = false};
     model *m;
     mdl_err err;
@@ -34,7 +38,8 @@ int main(void) {
         memcpy(changed, tokens, sizeof tokens);
         for (int b = 0; b < B; b++)
             for (int j = t + 1; j < T; j++)
-                changed[b * T + j] = (tokens[b * T + j] + 1 + (int)(rng_bits(seed, 2 + c, j) % 255)) % 257;
+                changed[b * T + j] =
+                    (tokens[b * T + j] + 1 + (int)(rng_bits(seed, 2 + c, j) % 255)) % 257;
         model_forward(m, changed, B, T);
         const real *logits = model_logits(m);
         for (int b = 0; b < B; b++) {
