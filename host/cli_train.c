@@ -2,6 +2,7 @@
  * results file and summarise. */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,25 @@ static uint64_t header_bytes(const char *config_yaml, const corpus *c) {
     return total;
 }
 
+/* SIGINT or SIGTERM stops the run at the end of the current step: the results so far stay
+ * in FILE.partial (status "interrupted") and the exit code is 128 + the signal. The
+ * handler resets itself, so a second signal ends the process at once. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_stop_signal(int sig) {
+    stop_signal = sig;
+}
+
+static void install_stop_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 /* Curve rows are buffered and written (with a flush) every run.flush_seconds. */
 typedef struct run_state {
     results_writer *results;
@@ -209,11 +229,14 @@ static int on_step(void *ctx, const curve_row *row, mdl_err *err) {
     }
     st->pending[st->n_pending++] = *row;
     st->bytes_done += (uint64_t)row->bytes;
+    if (stop_signal)
+        return mdl_fail(err, "stopped by signal %d after step %lld", (int)stop_signal,
+                        (long long)row->step);
     progress_update(&st->train_bar, st->bytes_done, st->total_bytes, row->cum_bits);
     return now_seconds() - st->last_flush >= st->flush_seconds ? flush_curve(st, err) : 0;
 }
 
-static void on_eval(void *ctx, uint64_t done, uint64_t total) {
+static int on_eval(void *ctx, uint64_t done, uint64_t total) {
     run_state *st = ctx;
     if (!st->eval_started) {
         progress_finish(&st->train_bar);
@@ -222,6 +245,21 @@ static void on_eval(void *ctx, uint64_t done, uint64_t total) {
         st->eval_started = 1;
     }
     progress_update(&st->eval_bar, done, total, NAN);
+    return stop_signal != 0;
+}
+
+/* After a stop signal: the curve so far is written and FILE.partial kept. */
+static int keep_interrupted(run_state *st, const char *output) {
+    mdl_err err;
+    int sig = (int)stop_signal;
+    if (flush_curve(st, &err) != 0 ||
+        results_close_partial(st->results, "interrupted", &err) != 0) {
+        cli_error("%s", err.msg);
+        return 128 + sig;
+    }
+    cli_error("stopped by signal %d after %llu bytes; the steps so far are in %s.partial", sig,
+              (unsigned long long)st->bytes_done, output);
+    return 128 + sig;
 }
 
 static void fill_summary(run_summary *s, const preq_result *r, const corpus *c, uint64_t header,
@@ -334,9 +372,15 @@ static int run_job(int argc, char **argv, int full) {
     progress_start(&st.train_bar, "prequential");
     st.train_bar.enabled &= st.show_progress;
     preq_hooks hooks = {&st, on_step, on_eval};
+    install_stop_handlers();
     int loop_rc = prequential_run(&cfg, &c, ops, &hooks, &r, &err);
     progress_finish(&st.train_bar);
     if (st.eval_started) progress_finish(&st.eval_bar);
+    if (stop_signal) {
+        rc = keep_interrupted(&st, o.output);
+        w = NULL;
+        goto done;
+    }
     if (loop_rc != 0 || flush_curve(&st, &err) != 0) {
         cli_error("%s", err.msg);
         goto done;

@@ -113,7 +113,8 @@ static void free_batch(step_batch *b) {
     free(b->tokens), free(b->targets), free(b->weights), free(b->bits), free(b->window);
 }
 
-/* Teacher-forced pass with the current weights over the same layout: L_final. */
+/* Teacher-forced pass with the current weights over the same layout: L_final (NaN when
+ * the hook abandons it). */
 static double evaluate(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
                        double *doc_bits, const preq_hooks *hooks) {
     double total = 0.0;
@@ -124,7 +125,8 @@ static double evaluate(model *m, step_batch *b, const stream_layout *lay, const 
         model_bits(m, b->targets, b->bits);
         total += attribute_bits(b, lay, c, k, doc_bits);
         done += b->coded;
-        if (hooks && hooks->on_eval) hooks->on_eval(hooks->ctx, done, lay->n_bytes);
+        if (hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, done, lay->n_bytes) != 0)
+            return NAN;
     }
     return total;
 }

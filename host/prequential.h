@@ -32,8 +32,9 @@ typedef struct preq_hooks {
     void *ctx;
     /* called after every step with its curve row; a non-zero return aborts the run */
     int (*on_step)(void *ctx, const curve_row *row, mdl_err *err);
-    /* called during the final evaluation with the bytes evaluated so far */
-    void (*on_eval)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
+    /* called during the final evaluation with the bytes evaluated so far; a non-zero
+     * return abandons the evaluation (final bits stay NaN) */
+    int (*on_eval)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
 } preq_hooks;
 
 typedef struct preq_result {

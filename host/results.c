@@ -14,7 +14,8 @@
  *     device             str      device description
  *     threads            int64
  *     created            str      ISO 8601 UTC, e.g. 2026-01-31T12:00:00Z
- *     status             str      "running" until results_commit, then "complete"
+ *     status             str      "running" until results_commit, then "complete";
+ *                                 "interrupted" in a .partial left by a stopped run
  *   /corpus                group, attributes n_bytes (uint64), n_documents (uint64)
  *   /documents             1-D datasets of length n_documents, in corpus order
  *     name               str      resolved path
@@ -578,6 +579,16 @@ int results_commit(results_writer *w, mdl_err *err) {
     if (rc == 0 && rename(w->partial, w->path) != 0)
         rc = mdl_fail(err, "%s: cannot rename %s to %s (%s)", w->path, w->partial, w->path,
                       strerror(errno));
+    writer_free(w);
+    return rc;
+}
+
+int results_close_partial(results_writer *w, const char *status, mdl_err *err) {
+    h5ctx ctx = {w->path, err};
+    int rc = attr_write_str(w->file, "status", status, &ctx);
+    if (writer_close_h5(w) < 0 && rc == 0) rc = h5_fail(&ctx, "cannot close the file");
+    if (rc == 0 && fsync(w->lock_fd) != 0)
+        rc = mdl_fail(err, "%s: cannot sync %s (%s)", w->path, w->partial, strerror(errno));
     writer_free(w);
     return rc;
 }

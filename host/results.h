@@ -19,19 +19,19 @@ typedef struct run_meta {
     const char *command_line; /* argv joined with spaces */
     const char *config_yaml;  /* full effective configuration */
     uint64_t seed;
-    const char *device;       /* device description */
+    const char *device; /* device description */
     int threads;
 } run_meta;
 
 /* One row of the per-step curve. */
 typedef struct curve_row {
-    int64_t step;      /* 0-based */
-    int64_t bytes;     /* bytes coded in this step (all streams) */
-    double bits;       /* prequential bits of this step */
-    double cum_bits;   /* bits of steps 0..step */
-    double lr;         /* learning rate of the step's (first) update */
-    double grad_norm;  /* global gradient norm before clipping */
-    double elapsed_s;  /* seconds since the loop started, at the end of the step */
+    int64_t step;     /* 0-based */
+    int64_t bytes;    /* bytes coded in this step (all streams) */
+    double bits;      /* prequential bits of this step */
+    double cum_bits;  /* bits of steps 0..step */
+    double lr;        /* learning rate of the step's (first) update */
+    double grad_norm; /* global gradient norm before clipping */
+    double elapsed_s; /* seconds since the loop started, at the end of the step */
 } curve_row;
 
 typedef struct results_writer results_writer;
@@ -52,6 +52,10 @@ int results_write_summary(results_writer *w, const run_summary *s, mdl_err *err)
 
 /* Sets status = "complete", closes the file and renames PATH.partial to PATH. Frees w. */
 int results_commit(results_writer *w, mdl_err *err);
+
+/* Sets status (e.g. "interrupted"), closes the file and keeps it as PATH.partial, a
+ * readable record of the steps so far. Frees w. */
+int results_close_partial(results_writer *w, const char *status, mdl_err *err);
 
 /* Closes and removes PATH.partial (the run failed before it produced anything worth
  * keeping). Frees w. */
