@@ -63,7 +63,12 @@ int cmd_info(int argc, char **argv) {
     cpu_describe(cpu, sizeof cpu, threads);
     printf("mdlbench %s (commit %s)\n", mdl_version, mdl_git_commit);
     printf("  cpu          %s, %d cores\n", cpu, omp_get_num_procs());
-    printf("  openblas     %s\n", openblas_get_config());
+    /* 2 = the OpenMP flavour, which runs single-threaded inside our parallel regions; the
+     * pthread flavour (1) would oversubscribe the cores */
+    int par = openblas_get_parallel();
+    printf("  openblas     %s (threading: %s)\n", openblas_get_config(),
+           par == 2 ? "openmp" : par == 1 ? "pthreads: slow here, install libopenblas0-openmp"
+                                          : "none");
     printf("  hdf5         %u.%u.%u\n", h5maj, h5min, h5rel);
     printf("  libcyaml     %s\n", cyaml_version_str);
     printf("  zstd         %s\n", ZSTD_versionString());

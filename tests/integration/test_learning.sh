@@ -25,7 +25,7 @@ print(f"first step {r['first_step_bpb']:.4f}, prequential {r['preq_bpb']:.4f}, "
       f"final {r['final_bpb']:.4f} bits/byte")
 assert abs(r["first_step_bpb"] - 8.0) < 1e-6, r["first_step_bpb"]
 assert r["preq_bpb"] < 5.0, f"prequential {r['preq_bpb']} is not well below 8"
-assert r["final_bpb"] < 3.5, f"final {r['final_bpb']} is not well below 8"
+assert r["final_bpb"] < 4.5, f"final {r['final_bpb']} is not well below 8"
 assert r["final_bpb"] < r["preq_bpb"] < r["first_step_bpb"]
 assert math.isclose(r["preq_bits"] / r["corpus_bytes"], r["preq_bpb"], rel_tol=1e-12)
 assert 0 < r["mfu"] < 1.5 and r["bytes_per_s"] > 0

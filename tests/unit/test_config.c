@@ -80,8 +80,8 @@ static void test_default(void) {
     CHECK(cfg.model.context == 128);
     CHECK(cfg.model.d_ff == 512);
     CHECK(cfg.model.zero_init_head == true);
-    CHECK(cfg.train.streams == 8);
-    CHECK(cfg.train.segment == 64);
+    CHECK(cfg.train.streams == 4);
+    CHECK(cfg.train.segment == 32);
     CHECK(cfg.train.lr == 0.002);
     CHECK(cfg.train.warmup == 20);
     CHECK(cfg.train.schedule == SCHEDULE_COSINE);
@@ -133,14 +133,14 @@ static void test_partial_file(void) {
 
     /* Flow style, quoting and the other spellings of booleans are YAML too. */
     path = write_file("flow.yaml", "model: {n_head: 8, zero_init_head: FALSE}\n"
-                                   "train: {lr: .5, beta1: \"0.8\", segment: 32}\n"
+                                   "train: {lr: .5, beta1: \"0.8\", segment: 48}\n"
                                    "run: {eval_final: True}\n");
     CHECKF(config_load_file(&cfg, path, &err) == 0, "flow file: %s", err.msg);
     expect.model.n_head = 8;
     expect.model.zero_init_head = false;
     expect.train.lr = 0.5;
     expect.train.beta1 = 0.8;
-    expect.train.segment = 32;
+    expect.train.segment = 48;
     expect.run.eval_final = true;
     CHECK_SAME_CONFIG(&cfg, &expect);
 }
