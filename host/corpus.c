@@ -55,7 +55,7 @@ static int walk_directory(const char *dir, path_list *out, int depth, mdl_err *e
         rc = path_list_push(&names, e->d_name, err);
     }
     closedir(d);
-    if (rc == 0) qsort(names.items, names.n, sizeof *names.items, compare_strings);
+    if (rc == 0 && names.n > 1) qsort(names.items, names.n, sizeof *names.items, compare_strings);
     for (size_t i = 0; rc == 0 && i < names.n; i++) {
         char path[PATH_MAX];
         if (snprintf(path, sizeof path, "%s/%s", dir, names.items[i]) >= (int)sizeof path) {
