@@ -13,13 +13,7 @@ static char *tmpdir;
 static const char *write_file(const char *name, const char *text) {
     static char path[512];
     snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
+    tests_write_file(path, text, strlen(text));
     return path;
 }
 

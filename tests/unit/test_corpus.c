@@ -14,13 +14,7 @@
 static void write_file(const char *dir, const char *name, const char *text) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
+    tests_write_file(path, text, strlen(text));
 }
 
 static char *join(const char *dir, const char *name) {
