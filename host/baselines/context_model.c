@@ -15,10 +15,12 @@
 #define LOG2_TABLE (1u << 17) /* log2 j from the table below this: counts < 65536 */
 #define MAX_LOAD(cap) ((cap) / 4 * 3)
 
-/* Contexts of order >= 2 live in a hash table keyed on the full context, never on a hash
- * of it: the last `len` bytes of the stream packed in a uint64 (newest lowest), where len
- * < k only within the first k bytes of the range (the rest are begin symbols). Each
- * context gets a dense id; the (context, byte) counts are keyed on id * 256 + byte. */
+/* A context is the last `len` bytes of the stream packed in a uint64 (newest lowest), where
+ * len < k only within the first k bytes of the range (the rest are begin symbols). Each
+ * context has a dense id: bytes + sum_{l < len} 256^l for k <= 2; for k >= 3 the order of
+ * first appearance, from a hash table keyed on the full context (never on a hash of it, so
+ * no two contexts can merge). The (context, byte) counts are a flat array for k <= 1, else
+ * a hash table keyed on id * 256 + byte. */
 typedef struct ctx_slot {
     uint64_t bytes;
     uint32_t len;
@@ -35,10 +37,10 @@ typedef struct kt_model {
     double *log2_table;
     uint64_t *totals; /* n(c) by context id */
     size_t n_ctx, totals_cap;
-    uint64_t *counts; /* order <= 1: n(c, x) at id * 256 + x, ids known in advance */
-    ctx_slot *ctx;    /* order >= 2 */
+    uint64_t *counts; /* order <= 1: n(c, x) at id * 256 + x */
+    ctx_slot *ctx;    /* order >= 3 */
     size_t ctx_cap, ctx_used;
-    pair_slot *pairs;
+    pair_slot *pairs; /* order >= 2 */
     size_t pairs_cap, pairs_used;
 } kt_model;
 
@@ -50,8 +52,11 @@ static inline uint64_t mix64(uint64_t x) { /* splitmix64's finalizer */
     return x ^ (x >> 31);
 }
 
-static inline double lg(const kt_model *m, uint64_t j) {
-    return j < LOG2_TABLE ? m->log2_table[j] : log2((double)j);
+/* -log2 (num / den) with num < den: from the table when both are small, else with one
+ * log2 of the ratio (also the accurate way when the ratio is near 1). */
+static inline double code_length(const kt_model *m, uint64_t num, uint64_t den) {
+    return den < LOG2_TABLE ? m->log2_table[den] - m->log2_table[num]
+                            : -log2((double)num / (double)den);
 }
 
 static void kt_free(kt_model *m) {
@@ -66,17 +71,22 @@ static int kt_init(kt_model *m, int order, mdl_err *err) {
     memset(m, 0, sizeof *m);
     m->order = order;
     m->log2_table = malloc(LOG2_TABLE * sizeof *m->log2_table);
+    static const size_t direct_contexts[] = {1, 1 + 256, 1 + 256 + 65536};
+    m->totals_cap = 1024; /* grows as contexts appear */
+    if (order <= 2) m->n_ctx = m->totals_cap = direct_contexts[order];
+    m->totals = calloc(m->totals_cap, sizeof *m->totals);
     if (order <= 1) {
-        m->n_ctx = m->totals_cap = order == 0 ? 1 : ALPHABET + 1; /* order 1: byte or begin */
         m->counts = calloc(m->n_ctx * ALPHABET, sizeof *m->counts);
     } else {
-        m->totals_cap = 1024;
-        m->ctx_cap = m->pairs_cap = 4096;
-        m->ctx = calloc(m->ctx_cap, sizeof *m->ctx);
+        m->pairs_cap = 1024;
         m->pairs = calloc(m->pairs_cap, sizeof *m->pairs);
     }
-    m->totals = calloc(m->totals_cap, sizeof *m->totals);
-    if (!m->log2_table || !m->totals || (order <= 1 ? !m->counts : !m->ctx || !m->pairs)) {
+    if (order >= 3) {
+        m->ctx_cap = 1024;
+        m->ctx = calloc(m->ctx_cap, sizeof *m->ctx);
+    }
+    if (!m->log2_table || !m->totals || (order <= 1 && !m->counts) || (order >= 2 && !m->pairs) ||
+        (order >= 3 && !m->ctx)) {
         kt_free(m);
         return mdl_fail(err, "out of memory in the order-%d context model", order);
     }
@@ -86,7 +96,7 @@ static int kt_init(kt_model *m, int order, mdl_err *err) {
 }
 
 static inline size_t ctx_home(uint64_t bytes, uint32_t len, size_t cap) {
-    return mix64(bytes ^ (uint64_t)len << 59 ^ (uint64_t)len) & (cap - 1);
+    return mix64(bytes ^ (uint64_t)len << 59) & (cap - 1);
 }
 
 static int grow_contexts(kt_model *m) {
@@ -123,8 +133,7 @@ static int grow_pairs(kt_model *m) {
 
 /* The id of the context (bytes, len), numbering it if new; -1 when out of memory. */
 static int64_t context_id(kt_model *m, uint64_t bytes, uint32_t len) {
-    if (m->order == 0) return 0;
-    if (m->order == 1) return len ? (int64_t)bytes : ALPHABET;
+    if (m->order <= 2) return (int64_t)bytes + (len ? 1 : 0) + (len == 2 ? ALPHABET : 0);
     size_t h = ctx_home(bytes, len, m->ctx_cap);
     for (;; h = (h + 1) & (m->ctx_cap - 1)) {
         ctx_slot *s = &m->ctx[h];
@@ -199,7 +208,7 @@ int context_model_bits(const corpus *c, uint64_t pos, uint64_t n, int order, dou
                               order, m.n_ctx);
                 break;
             }
-            sum += lg(&m, 2 * m.totals[id] + ALPHABET) - lg(&m, 2 * *count + 1);
+            sum += code_length(&m, 2 * *count + 1, 2 * m.totals[id] + ALPHABET);
             ++*count, ++m.totals[id];
             history = history << 8 | x[i];
             len += len < (uint32_t)order;
