@@ -137,7 +137,9 @@ static void test_direct(void) {
 }
 
 /* An order-2 Markov source over 4 symbols: the order-2 model's rate approaches the source's
- * entropy rate, computed from the stationary distribution of the pair chain. */
+ * entropy rate, computed from the stationary distribution of the pair chain. KT over 256
+ * symbols pays about (255/2) log2 n(c) - log2 127! ~ 1300 bits in each of the 16 contexts
+ * (0.02 bits/byte here); order 3 pays it in 64. */
 static void test_markov_source(void) {
     enum { M = 4, N = 1 << 20 };
     double p[M][M][M]; /* p[a][b][x] = P(x | previous two a, b) */
