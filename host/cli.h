@@ -20,13 +20,29 @@ typedef struct train_options {
     const char *device; /* cpu | cuda | auto */
     int threads;        /* 0: all cores */
     int quiet;
+    const char *codecs; /* run only: --codecs, default "default" */
+    const char *orders; /* run only: --orders, default "0,1,2,3" */
     char *command_line; /* argv joined, for the results file */
 } train_options;
+
+typedef enum { FMT_TEXT, FMT_MARKDOWN, FMT_CSV, FMT_JSON } report_format;
+
+/* Parses text|markdown|csv|json; prints the error and returns -1 otherwise. */
+int cli_parse_format(const char *arg, report_format *fmt);
 
 int cmd_run(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_baselines(int argc, char **argv);
+
+/* --codecs: "none", or a list for codec_parse_list (baselines.h). Prints the error. */
+struct codec_spec;
+int cli_parse_codecs(const char *arg, struct codec_spec **specs, size_t *n);
+/* --orders: "0,1,2,3" or "none". Prints the error. */
+int cli_parse_orders(const char *arg, int **orders, size_t *n);
+/* baseline_plan.on_row for a terminal: ctx points to an int, non-zero to draw. */
+void cli_baseline_progress(void *ctx, size_t i, size_t n, const char *name);
 
 /* Prints "mdlbench: <msg>" on stderr and returns the exit code for errors (1). */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -36,3 +36,15 @@ int cli_set_threads(int threads) {
     openblas_set_num_threads(threads);
     return threads;
 }
+
+int cli_parse_format(const char *arg, report_format *fmt) {
+    static const char *const names[] = {"text", "markdown", "csv", "json"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(arg, names[i]) == 0) {
+            *fmt = (report_format)i;
+            return 0;
+        }
+    }
+    cli_error("--format %s: expected text, markdown, csv or json", arg);
+    return -1;
+}

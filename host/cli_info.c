@@ -67,8 +67,9 @@ int cmd_info(int argc, char **argv) {
      * pthread flavour (1) would oversubscribe the cores */
     int par = openblas_get_parallel();
     printf("  openblas     %s (threading: %s)\n", openblas_get_config(),
-           par == 2 ? "openmp" : par == 1 ? "pthreads: slow here, install libopenblas0-openmp"
-                                          : "none");
+           par == 2   ? "openmp"
+           : par == 1 ? "pthreads: slow here, install libopenblas0-openmp"
+                      : "none");
     printf("  hdf5         %u.%u.%u\n", h5maj, h5min, h5rel);
     printf("  libcyaml     %s\n", cyaml_version_str);
     printf("  zstd         %s\n", ZSTD_versionString());

@@ -6,16 +6,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "baseline_print.h"
 #include "results.h"
-
-typedef enum { FMT_TEXT, FMT_MARKDOWN, FMT_CSV, FMT_JSON } report_format;
+#include "results_baselines.h"
 
 static void report_usage(FILE *f) {
     fprintf(f, "usage: mdlbench report FILE.h5... [--format text|markdown|csv|json]\n"
                "\n"
-               "Prints one row per results file: corpus size, parameters, prequential and\n"
-               "final-model bits per byte, first-step bits per byte, speed and MFU. The json\n"
-               "form is an array with one object per run and every summary field.\n"
+               "Prints one row per model run: corpus size, parameters, prequential and\n"
+               "final-model bits per byte, first-step bits per byte, speed and MFU; then, for\n"
+               "each file with baselines (from `run` or `baselines -o`), their table in\n"
+               "lzbench's columns. The json form is an array with one object per file: every\n"
+               "summary field and a \"baselines\" array.\n"
                "\n"
                "options:\n"
                "  -f, --format FMT   text (default), markdown, csv or json\n"
@@ -68,36 +70,15 @@ static double column_value(const run_summary *s, size_t i) {
     }
 }
 
-static void json_string(const char *s) {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
 static void json_number(const char *key, double v, int is_int, int *first) {
     printf("%s\"%s\": ", *first ? "" : ", ", key);
     *first = 0;
-    if (isnan(v) || isinf(v))
-        printf("null");
-    else if (is_int)
-        printf("%.0f", v);
-    else
-        printf("%.17g", v);
+    json_print_number(stdout, v, is_int);
 }
 
-static void print_json(const run_summary *s, const char *path) {
-    int first = 1;
-    printf("{\"file\": ");
-    json_string(path);
-    first = 0;
+/* The summary fields, each as ', "key": value'. */
+static void print_json_summary(const run_summary *s) {
+    int first = 0;
     json_number("corpus_bytes", (double)s->corpus_bytes, 1, &first);
     json_number("n_documents", (double)s->n_documents, 1, &first);
     json_number("n_params", (double)s->n_params, 1, &first);
@@ -122,8 +103,7 @@ static void print_json(const run_summary *s, const char *path) {
     json_number("mfu", s->mfu, 0, &first);
     json_number("threads", (double)s->threads, 1, &first);
     printf(", \"device\": ");
-    json_string(s->device);
-    printf("}");
+    json_print_string(stdout, s->device);
 }
 
 static void print_row(report_format fmt, const run_summary *s, const char *path) {
@@ -154,6 +134,56 @@ static void print_header(report_format fmt) {
         printf("|---");
         for (size_t i = 0; i < N_COLUMNS; i++) printf("|---:");
         printf("|---|\n");
+    }
+}
+
+/* What report shows of one file: the model's summary (absent in a file written by
+ * `mdlbench baselines`) and the baselines (possibly none). */
+typedef struct run_file {
+    const char *path;
+    int has_summary;
+    run_summary summary;
+    baseline_set baselines;
+} run_file;
+
+static int read_run_file(const char *path, run_file *f) {
+    mdl_err err;
+    f->path = path;
+    if (results_read_baselines(path, &f->baselines, &err) != 0) return cli_error("%s", err.msg);
+    int has = results_has_summary(path);
+    if (has < 0 || (!has && f->baselines.n_rows == 0))
+        return cli_error("%s: not an mdlbench results file (no /summary group)", path);
+    f->has_summary = has;
+    if (has && results_read_summary(path, &f->summary, &err) != 0) return cli_error("%s", err.msg);
+    return 0;
+}
+
+static void print_report(report_format fmt, const run_file *files, int n) {
+    if (fmt == FMT_JSON) {
+        printf("[\n");
+        for (int i = 0; i < n; i++) {
+            printf("  {\"file\": ");
+            json_print_string(stdout, files[i].path);
+            if (files[i].has_summary) print_json_summary(&files[i].summary);
+            printf(", \"baselines\": ");
+            print_baseline_json(stdout, &files[i].baselines, files[i].path);
+            printf("}%s\n", i + 1 < n ? "," : "");
+        }
+        printf("]\n");
+        return;
+    }
+    int any_summary = 0;
+    for (int i = 0; i < n; i++) any_summary |= files[i].has_summary;
+    if (any_summary) {
+        print_header(fmt);
+        for (int i = 0; i < n; i++)
+            if (files[i].has_summary) print_row(fmt, &files[i].summary, files[i].path);
+    }
+    for (int i = 0; i < n; i++) {
+        if (files[i].baselines.n_rows == 0) continue;
+        printf("\n");
+        if (fmt == FMT_MARKDOWN) printf("Baselines of %s\n\n", files[i].path);
+        print_baseline_table(stdout, fmt, &files[i].baselines, files[i].path);
     }
 }
 
@@ -190,29 +220,12 @@ int cmd_report(int argc, char **argv) {
     if (optind >= argc) return cli_error("report: no results file given (see --help)");
     /* read everything first, so a bad file prints nothing but its error */
     int n = argc - optind;
-    run_summary *rows = calloc((size_t)n, sizeof *rows);
-    if (!rows) return cli_error("out of memory");
-    for (int i = 0; i < n; i++) {
-        mdl_err err;
-        if (results_read_summary(argv[optind + i], &rows[i], &err) != 0) {
-            free(rows);
-            return cli_error("%s", err.msg);
-        }
-    }
-    if (fmt == FMT_JSON)
-        printf("[\n");
-    else
-        print_header(fmt);
-    for (int i = 0; i < n; i++) {
-        if (fmt == FMT_JSON) {
-            printf("  ");
-            print_json(&rows[i], argv[optind + i]);
-            printf("%s\n", i + 1 < n ? "," : "");
-        } else {
-            print_row(fmt, &rows[i], argv[optind + i]);
-        }
-    }
-    if (fmt == FMT_JSON) printf("]\n");
-    free(rows);
-    return 0;
+    run_file *files = calloc((size_t)n, sizeof *files);
+    if (!files) return cli_error("out of memory");
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) rc = read_run_file(argv[optind + i], &files[i]);
+    if (rc == 0) print_report(fmt, files, n);
+    for (int i = 0; i < n; i++) baseline_set_free(&files[i].baselines);
+    free(files);
+    return rc;
 }

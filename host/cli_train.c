@@ -7,13 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <zstd.h>
 
+#include "baselines/baseline_set.h"
 #include "cli.h"
 #include "device.h"
 #include "prequential.h"
 #include "progress.h"
 #include "results.h"
+#include "results_baselines.h"
 #include "sgemm_bench.h"
 #include "timer.h"
 #include "version.h"
@@ -37,6 +40,7 @@ static void train_usage(FILE *f, const char *cmd) {
             "                       CUDA backend are present, else cpu)\n"
             "  --threads N          CPU threads (default: all cores)\n"
             "  -q, --quiet          no progress line (it is only shown on a terminal anyway)\n"
+            "%s"
             "  -h, --help           this help\n",
             cmd,
             strcmp(cmd, "run") == 0
@@ -45,7 +49,13 @@ static void train_usage(FILE *f, const char *cmd) {
                   "(run.eval_final) and prints the summary table."
                 : "The prequential training loop: trains the model online over the corpus and\n"
                   "writes the results file (curve, per-document bits, summary); prints one\n"
-                  "summary line.");
+                  "summary line.",
+            strcmp(cmd, "run") == 0
+                ? "  --codecs LIST        baseline compressors measured first (see `mdlbench\n"
+                  "                       baselines --help`; 'none' skips them); default\n"
+                  "                       gzip:9,bzip2:9,xz:9e,zstd:19,zstd:22-long,brotli:11\n"
+                  "  --orders LIST        context-model orders measured too (default 0,1,2,3)\n"
+                : "");
 }
 
 static void free_options(train_options *o) {
@@ -64,7 +74,7 @@ static int push_arg(const char ***list, size_t *n, const char *value) {
 
 /* Returns 0 to go on, 1 for an error, -1 when --help was printed. */
 static int parse_options(train_options *o, int argc, char **argv) {
-    enum { OPT_CORPUS = 256, OPT_SET, OPT_DEVICE, OPT_THREADS };
+    enum { OPT_CORPUS = 256, OPT_SET, OPT_DEVICE, OPT_THREADS, OPT_CODECS, OPT_ORDERS };
     static const struct option longopts[] = {{"corpus", required_argument, 0, OPT_CORPUS},
                                              {"config", required_argument, 0, 'c'},
                                              {"set", required_argument, 0, OPT_SET},
@@ -73,10 +83,15 @@ static int parse_options(train_options *o, int argc, char **argv) {
                                              {"threads", required_argument, 0, OPT_THREADS},
                                              {"quiet", no_argument, 0, 'q'},
                                              {"help", no_argument, 0, 'h'},
+                                             {"codecs", required_argument, 0, OPT_CODECS},
+                                             {"orders", required_argument, 0, OPT_ORDERS},
                                              {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->output = "mdlbench.h5";
     o->device = "auto";
+    o->codecs = "default";
+    o->orders = "0,1,2,3";
+    int is_run = strcmp(argv[0], "run") == 0;
     optind = 1;
     opterr = 0;
     int ch;
@@ -107,6 +122,13 @@ static int parse_options(train_options *o, int argc, char **argv) {
         }
         case 'q':
             o->quiet = 1;
+            break;
+        case OPT_CODECS:
+        case OPT_ORDERS:
+            if (!is_run)
+                return cli_error("%s: %s belongs to `mdlbench run` and `mdlbench baselines`",
+                                 argv[0], ch == OPT_CODECS ? "--codecs" : "--orders");
+            *(ch == OPT_CODECS ? &o->codecs : &o->orders) = optarg;
             break;
         case 'h':
             train_usage(stdout, argv[0]);
@@ -293,7 +315,7 @@ static void fill_summary(run_summary *s, const preq_result *r, const corpus *c, 
 }
 
 static void print_summary_table(const run_summary *s, const mdl_config *cfg, const char *corpus0,
-                                size_t n_corpus, const char *output) {
+                                size_t n_corpus, const char *output, const baseline_set *b) {
     const model_config *m = &cfg->model;
     printf("\nmdlbench summary\n");
     printf("  corpus        %s%s: %llu bytes in %llu documents\n", corpus0,
@@ -313,6 +335,9 @@ static void print_summary_table(const run_summary *s, const mdl_config *cfg, con
     if (!isnan(s->final_bits))
         printf("  final model   %.1f bits = %.4f bits/byte; absorbed by the weights %.1f bits\n",
                s->final_bits, s->final_bpb, s->info_absorbed_bits);
+    for (size_t i = 0; i < b->n_rows; i++)
+        printf("  baseline      %-36s %.4f bits/byte, ratio %.2f%%\n", b->rows[i].name,
+               b->rows[i].bpb, b->rows[i].ratio_percent);
     printf("  speed         %.0f bytes/s, %.3g FLOP/byte, %.2f GFLOP/s = %.1f%% of sgemm "
            "(%.1f GFLOP/s)\n",
            s->bytes_per_s, s->model_flops_per_byte, s->achieved_flops / 1e9, 100.0 * s->mfu,
@@ -341,8 +366,17 @@ static int run_job(int argc, char **argv, int full) {
     char device[128];
     const mdl_ops *ops = NULL;
     stream_layout lay;
+    codec_spec *specs = NULL;
+    int *orders = NULL;
+    baseline_set bset = {0};
+    baseline_plan plan = {.timing = {1, 0.0}, .per_document = 1, .on_row = cli_baseline_progress};
 
     if (load_config(&cfg, &o) != 0) goto done;
+    if (full && (cli_parse_codecs(o.codecs, &specs, &plan.n_codecs) != 0 ||
+                 cli_parse_orders(o.orders, &orders, &plan.n_orders) != 0))
+        goto done;
+    plan.codecs = specs;
+    plan.orders = orders;
     if (corpus_load(&c, o.corpus_paths, o.n_corpus, &err) != 0) {
         cli_error("%s", err.msg);
         goto done;
@@ -364,11 +398,22 @@ static int run_job(int argc, char **argv, int full) {
         cli_error("%s", err.msg);
         goto done;
     }
+    st.show_progress = !o.quiet;
+    if (full && (plan.n_codecs || plan.n_orders)) {
+        /* baselines first: they are quick beside training and show what to beat */
+        int show = st.show_progress && isatty(2);
+        plan.ctx = &show;
+        int brc = baselines_measure(&c, &plan, &bset, &err);
+        if (show) fprintf(stderr, "\r\033[K");
+        if (brc != 0 || results_write_baselines(w, &bset, &plan.timing, &err) != 0) {
+            cli_error("%s", err.msg);
+            goto done;
+        }
+    }
     st.results = w;
     st.flush_seconds = cfg.run.flush_seconds;
     st.last_flush = now_seconds();
     st.total_bytes = c.n_bytes;
-    st.show_progress = !o.quiet;
     progress_start(&st.train_bar, "prequential");
     st.train_bar.enabled &= st.show_progress;
     preq_hooks hooks = {&st, on_step, on_eval};
@@ -400,12 +445,15 @@ static int run_job(int argc, char **argv, int full) {
         goto done;
     }
     if (full)
-        print_summary_table(&sum, &cfg, o.corpus_paths[0], o.n_corpus, o.output);
+        print_summary_table(&sum, &cfg, o.corpus_paths[0], o.n_corpus, o.output, &bset);
     else
         printf("%s: %llu bytes, %.4f bits/byte prequential, %.4f final, %.0f bytes/s\n", o.output,
                (unsigned long long)sum.corpus_bytes, sum.preq_bpb, sum.final_bpb, sum.bytes_per_s);
 done:
     if (w) results_discard(w);
+    baseline_set_free(&bset);
+    free(specs);
+    free(orders);
     preq_result_free(&r);
     free(st.pending);
     free(yaml);

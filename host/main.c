@@ -14,6 +14,7 @@ static void usage(FILE *f) {
                "commands:\n"
                "  run      train, evaluate the final model and print the summary (the main job)\n"
                "  train    the prequential training loop alone, writing the results file\n"
+               "  baselines  classical compressors and context models on the same corpus\n"
                "  report   tables over results files (text, markdown, csv, json)\n"
                "  info     build features, library versions, devices; --bench measures sgemm\n"
                "\n"
@@ -38,6 +39,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "train") == 0) return cmd_train(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0) return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "info") == 0) return cmd_info(argc - 1, argv + 1);
-    cli_error("unknown command '%s' (commands: run, train, report, info; see --help)", cmd);
+    if (strcmp(cmd, "baselines") == 0) return cmd_baselines(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (commands: run, train, baselines, report, info; see --help)",
+              cmd);
     return 2;
 }

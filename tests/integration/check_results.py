@@ -222,6 +222,29 @@ class Checker:
         self.close(s["info_absorbed_bits"], preq - final,
                    "/summary info_absorbed_bits vs preq_bits - final_bits")
 
+    def baselines(self, f, docs):
+        """The /baselines table, when the run measured baselines."""
+        if "baselines" not in f:
+            return
+        g = f["baselines"]
+        if not self.expect("name" in g, "dataset /baselines/name missing"):
+            return
+        n = len(g["name"])
+        orig = self.column(g, "original_bytes", np.uint64, n)
+        size = self.column(g, "compressed_bytes", np.uint64, n)
+        bits = self.column(g, "compressed_bits", np.float64, n)
+        bpb = self.column(g, "bpb", np.float64, n)
+        kind = [k.decode() if isinstance(k, bytes) else k for k in g["kind"][:]]
+        for i in range(n):
+            self.expect(docs is None or orig[i] == docs["n_bytes"], f"baselines row {i}: original_bytes")
+            self.close(bpb[i], bits[i] / orig[i], f"baselines row {i}: bpb")
+            if kind[i] == "codec":
+                self.expect(bits[i] == 8 * size[i], f"baselines row {i}: bits != 8 x bytes")
+        if "document_bits" in g and docs is not None:
+            d = g["document_bits"]
+            self.expect(d.shape == (n, int(docs["n_documents"])),
+                        f"/baselines/document_bits shape {d.shape}")
+
     def run(self):
         try:
             f = h5py.File(self.path, "r")
@@ -233,6 +256,7 @@ class Checker:
             docs = self.documents(f)
             curve = self.curve(f, docs["n_bytes"] if docs else None)
             self.summary(f, root, docs, curve)
+            self.baselines(f, docs)
 
 
 def main(argv):
