@@ -71,6 +71,14 @@ static int round_trip(const codec_spec *s, const uint8_t *in, size_t n, size_t *
         CHECKF(rc != 0, "%s: truncated stream of %zu bytes decoded", label, n);
         CHECKF(rc != 0 || !strstr(err.msg, label), "%s: error lacks the label: %s", label, err.msg);
         free(cut);
+        /* so are bytes after the end of the stream */
+        uint8_t *longer = malloc(zn + 1);
+        memcpy(longer, z, zn);
+        longer[zn] = 0;
+        rc = codec_decompress_buffer(s, longer, zn + 1, &cut, &cut_n, &err);
+        CHECKF(rc != 0, "%s: stream of %zu bytes with a trailing byte decoded", label, n);
+        free(longer);
+        free(cut);
     }
     if (z_n) *z_n = zn;
     free(z);
