@@ -12,6 +12,7 @@
 #include "../timer.h"
 #include "codec_impl.h"
 
+/* indexed by codec_id */
 static const codec_ops *const codec_table[] = {&codec_gzip_ops, &codec_bzip2_ops, &codec_xz_ops,
                                                &codec_zstd_ops, &codec_brotli_ops};
 #define N_CODECS (sizeof codec_table / sizeof codec_table[0])
