@@ -3,7 +3,9 @@
 # all present already). Run as root or with sudo available.
 set -euo pipefail
 packages=(build-essential cmake pkg-config git libhdf5-dev hdf5-tools libopenblas-openmp-dev
-          libcyaml-dev libyaml-dev libzstd-dev python3 python3-h5py python3-numpy util-linux)
+          libcyaml-dev libyaml-dev libzstd-dev zlib1g-dev libbz2-dev liblzma-dev libbrotli-dev
+          python3 python3-h5py python3-numpy util-linux
+          gzip bzip2 xz-utils zstd brotli)  # the command-line tools the codec tests compare with
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
