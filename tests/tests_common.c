@@ -51,3 +51,12 @@ void tests_write_file(const char *path, const void *bytes, size_t n) {
         exit(2);
     }
 }
+
+void tests_remove_tmpdir(char *path) {
+    size_t n = strlen(path) + 16;
+    char *cmd = malloc(n);
+    snprintf(cmd, n, "rm -rf '%s'", path);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", path);
+    free(cmd);
+    free(path);
+}

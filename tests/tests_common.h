@@ -24,6 +24,9 @@ int tests_done(const char *name);
 /* A fresh temporary directory (mkdtemp under $TMPDIR or /tmp); caller frees the string. */
 char *tests_tmpdir(void);
 
+/* Removes a directory made by tests_tmpdir with everything in it, and frees the string. */
+void tests_remove_tmpdir(char *path);
+
 /* Writes n bytes to path (exits on failure: a broken test machine, not a test result). */
 void tests_write_file(const char *path, const void *bytes, size_t n);
 

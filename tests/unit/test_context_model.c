@@ -290,9 +290,6 @@ int main(void) {
     test_iid_source();
     test_order0_entropy();
     test_errors();
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", root);
-    free(root);
+    tests_remove_tmpdir(root);
     return tests_done("test_context_model");
 }
