@@ -54,6 +54,16 @@ size_t model_num_params_nonembedding(const model *m);
 /* Element count of one parameter tensor (all layers together for per-layer tensors). */
 size_t model_tensor_size(const model *m, int tensor);
 
+/* Shape of a parameter tensor as a matrix of rows = output channels (all layers stacked)
+ * by cols = input channels: wte [257, C], wpe [context, C], qkv [L*3C, C], attention
+ * projection [L*C, C], fc [L*F, C], fc projection [L*C, F], head [256, C]. Vectors
+ * (biases, LayerNorm) have cols = 1. */
+void model_tensor_shape(const model *m, int tensor, size_t *rows, size_t *cols);
+
+/* Copies all parameters to or from host memory (model_num_params values). */
+void model_get_params(const model *m, real *host);
+void model_set_params(model *m, const real *host);
+
 /* Deterministic initialisation from the counter-based RNG (host/rng.h), computed on the
  * host and uploaded, so every backend starts from identical weights: N(0, 0.02) for
  * matrices and embeddings, residual projections scaled by 1/sqrt(2 n_layer), LayerNorm
