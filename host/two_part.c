@@ -13,8 +13,10 @@
  *            bytes of q = round(w/scale) in -7..7 as 4-bit two's complement, two per byte,
  *            low nibble first, the high nibble of an odd row's last byte 0; vectors: float32
  *
- * A row or group of zeros has scale 0 and q = 0. Values are converted to float32 first,
- * whatever `real` is, and dequantize as (float)q * scale. */
+ * A row or group of zeros has scale 0 and q = 0; round() is half away from zero. Values
+ * are converted to float32 first, whatever `real` is, and dequantize as (float)q * scale.
+ * int8 and int4 refuse non-finite parameters (no scale holds them); the reader refuses
+ * codes the writer never makes (-128, -8, a nonzero pad nibble, a negative scale). */
 #include "two_part.h"
 
 #include <math.h>
