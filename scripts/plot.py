@@ -67,7 +67,7 @@ def fmt_count(n):
     for div, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(n) >= div:
             return f"{n / div:.3g}{unit}"
-    return f"{n:.0f}"
+    return f"{n:.3g}"
 
 
 def fmt_bytes(n):
@@ -214,6 +214,12 @@ def legend_outside(ax, **kw):
                      fontsize=8, frameon=False, **kw)
 
 
+def legend_below(ax, **kw):
+    n = len(kw.get("handles") or ax.get_legend_handles_labels()[0])
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8,
+                     frameon=False, ncol=2 if n > 1 else 1, **kw)
+
+
 BASELINE_STYLE = {"codec": "--", "context": ":", "entropy": "-."}
 
 
@@ -284,7 +290,7 @@ def plot_size(runs, outdir, formats, written):
     ok = np.isfinite(fin)
     if ok.any():
         ax.plot(p[ok], fin[ok], "s--", lw=2, ms=7, color="C1",
-                label="final model (second pass, weights not counted)")
+                label="final model (weights not counted)")
         values += list(fin[ok])
     else:
         note("no final-model bits (run.eval_final off?); size shows prequential only")
@@ -328,8 +334,9 @@ def plot_size(runs, outdir, formats, written):
     ax.set_xlabel("parameters")
     ax.set_title(f"Code length against model size\ncorpus: {corpus_name(sized[0])}",
                  fontsize=10)
-    ax.grid(True, which="both", alpha=0.25)
-    legend_outside(ax)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.grid(True, which="minor", alpha=0.08)
+    legend_below(ax)
     save(fig, outdir, "size", formats, written)
 
 
@@ -382,7 +389,7 @@ def plot_documents(r, outdir, name, formats, written):
     if best:
         line = ax.axvline if horizontal else ax.axhline
         line(best["bpb"], ls="--", color="0.4", lw=1.2,
-             label=f"best codec on the whole corpus: {best['name']} ({best['bpb']:.3f})")
+             label=f"best codec, whole corpus: {best['name']} ({best['bpb']:.3f})")
     if horizontal:
         ax.set_yticks(pos)
         ax.set_yticklabels(tick, fontsize=8)
@@ -400,7 +407,10 @@ def plot_documents(r, outdir, name, formats, written):
     if n > len(shown):
         fig.text(0.01, 0.0, f"showing the {len(shown)} largest of {n} documents",
                  fontsize=8, style="italic", va="top")
-    legend_outside(ax)
+    if horizontal:
+        legend_outside(ax)
+    else:
+        legend_below(ax)
     save(fig, outdir, name, formats, written)
 
 
@@ -410,7 +420,7 @@ def plot_two_part(runs, outdir, formats, written):
     tp_runs = [r for r in runs if r["two_part"] is not None]
     tp_runs.sort(key=lambda r: n_params(r) or 0)
     fig, ax = plt.subplots(figsize=FIGSIZE)
-    x, ticks, labels, centres = 0.0, [], [], []
+    x, ticks, labels, centres, top = 0.0, [], [], [], 0.0
     for r in tp_runs:
         tp = r["two_part"]
         start = x
@@ -418,6 +428,11 @@ def plot_two_part(runs, outdir, formats, written):
             wb, db = float(tp["weight_bits"][k]), float(tp["data_bits"][k])
             ax.bar(x, wb, 0.8, color="C3", edgecolor="white")
             ax.bar(x, db, 0.8, bottom=wb, color="C0", edgecolor="white")
+            tot = wb + db
+            bpb = (f"\n{fmt_count(float(tp['total_bpb'][k]))} bpb" if "total_bpb" in tp else "")
+            ax.annotate(f"{fmt_count(tot)}{bpb}", (x, tot), xytext=(0, 3),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=7)
+            top = max(top, tot)
             ticks.append(x)
             labels.append(fm)
             x += 1
@@ -439,13 +454,15 @@ def plot_two_part(runs, outdir, formats, written):
         handles.append(ax.axhline(best["bits"], ls="--", color="0.4", lw=1.2,
                                   label=f"best codec: {best['name']} "
                                         f"({fmt_bits(best['bits'])})"))
+    ax.set_ylim(0, top * 1.15 if top > 0 else 1)
     ax.set_ylabel("bits")
     ax.set_xlabel("weight format, runs in order of model size", labelpad=22)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt_count(v)))
     ax.set_title(f"Two-part code: weights + data\ncorpus: {corpus_name(tp_runs[0])}",
                  fontsize=10)
     ax.grid(True, axis="y", alpha=0.3)
-    legend_outside(ax, handles=handles)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8,
+              frameon=False, ncol=2)
     save(fig, outdir, "two_part", formats, written)
 
 
