@@ -374,7 +374,7 @@ def plot_documents(r, outdir, name, formats, written):
     tick = [f"{labels[i]} ({fmt_bytes(size[i])})" for i in shown]
     m = len(shown)
     horizontal = m > 8
-    height = FIGSIZE[1] if not horizontal else max(FIGSIZE[1], 0.28 * m + 1.5)
+    height = FIGSIZE[1] if not horizontal else max(FIGSIZE[1], 0.22 * m + 1.5)
     fig, ax = plt.subplots(figsize=(FIGSIZE[0], height))
     pos = np.arange(m)
     w = 0.4 if has_final else 0.7
@@ -393,7 +393,7 @@ def plot_documents(r, outdir, name, formats, written):
     if horizontal:
         ax.set_yticks(pos)
         ax.set_yticklabels(tick, fontsize=8)
-        ax.invert_yaxis()
+        ax.set_ylim(m - 0.5, -0.5)
         ax.set_xlabel("bits per byte")
         ax.grid(True, axis="x", alpha=0.3)
     else:
