@@ -36,6 +36,9 @@ int cmd_report(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_baselines(int argc, char **argv);
 
+/* report --documents (cli_documents.c) over n results files. */
+int report_documents(report_format fmt, const char *sort, char **paths, int n);
+
 /* --codecs: "none", or a list for codec_parse_list (baselines.h). Prints the error. */
 struct codec_spec;
 int cli_parse_codecs(const char *arg, struct codec_spec **specs, size_t *n);

@@ -9,9 +9,11 @@
 #include "baseline_print.h"
 #include "results.h"
 #include "results_baselines.h"
+#include "results_two_part.h"
 
 static void report_usage(FILE *f) {
     fprintf(f, "usage: mdlbench report FILE.h5... [--format text|markdown|csv|json]\n"
+               "                      [--documents [--sort COLUMN]]\n"
                "\n"
                "Prints one row per model run: corpus size, parameters, prequential and\n"
                "final-model bits per byte, first-step bits per byte, speed and MFU; then, for\n"
@@ -21,6 +23,10 @@ static void report_usage(FILE *f) {
                "\n"
                "options:\n"
                "  -f, --format FMT   text (default), markdown, csv or json\n"
+               "  --documents        the per-work table instead: each document's bytes,\n"
+               "                     prequential and final-model bits and bits per byte\n"
+               "  --sort COLUMN      order of --documents: preq_bits (default), preq_bpb,\n"
+               "                     final_bpb, bytes (all largest first) or name\n"
                "  -h, --help         this help\n");
 }
 
@@ -144,6 +150,8 @@ typedef struct run_file {
     int has_summary;
     run_summary summary;
     baseline_set baselines;
+    two_part_row two_part[WFMT_COUNT];
+    size_t n_two_part;
 } run_file;
 
 static int read_run_file(const char *path, run_file *f) {
@@ -155,7 +163,30 @@ static int read_run_file(const char *path, run_file *f) {
         return cli_error("%s: not an mdlbench results file (no /summary group)", path);
     f->has_summary = has;
     if (has && results_read_summary(path, &f->summary, &err) != 0) return cli_error("%s", err.msg);
+    if (results_read_two_part(path, f->two_part, &f->n_two_part, &err) != 0)
+        return cli_error("%s", err.msg);
     return 0;
+}
+
+/* "two_part": {"fp32": {...}, ...} */
+static void print_json_two_part(const run_file *f) {
+    printf(", \"two_part\": {");
+    for (size_t i = 0; i < f->n_two_part; i++) {
+        const two_part_row *t = &f->two_part[i];
+        printf("%s\"%s\": {\"weight_bytes\": %llu, \"weight_bits\": ", i ? ", " : "",
+               weight_format_name(t->format), (unsigned long long)t->weight_bytes);
+        json_print_number(stdout, t->weight_bits, 0);
+        printf(", \"data_bits\": ");
+        json_print_number(stdout, t->data_bits, 0);
+        printf(", \"total_bits\": ");
+        json_print_number(stdout, t->total_bits, 0);
+        printf(", \"total_bpb\": ");
+        json_print_number(stdout, t->total_bpb, 0);
+        printf(", \"data_bpb\": ");
+        json_print_number(stdout, t->data_bpb, 0);
+        printf("}");
+    }
+    printf("}");
 }
 
 static void print_report(report_format fmt, const run_file *files, int n) {
@@ -165,6 +196,7 @@ static void print_report(report_format fmt, const run_file *files, int n) {
             printf("  {\"file\": ");
             json_print_string(stdout, files[i].path);
             if (files[i].has_summary) print_json_summary(&files[i].summary);
+            if (files[i].has_summary) print_json_two_part(&files[i]);
             printf(", \"baselines\": ");
             print_baseline_json(stdout, &files[i].baselines, files[i].path);
             printf("}%s\n", i + 1 < n ? "," : "");
@@ -188,9 +220,15 @@ static void print_report(report_format fmt, const run_file *files, int n) {
 }
 
 int cmd_report(int argc, char **argv) {
-    static const struct option longopts[] = {
-        {"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    enum { OPT_DOCUMENTS = 256, OPT_SORT };
+    static const struct option longopts[] = {{"format", required_argument, 0, 'f'},
+                                             {"documents", no_argument, 0, OPT_DOCUMENTS},
+                                             {"sort", required_argument, 0, OPT_SORT},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     report_format fmt = FMT_TEXT;
+    int documents = 0;
+    const char *sort = "preq_bits";
     optind = 1;
     opterr = 0;
     int ch;
@@ -208,6 +246,12 @@ int cmd_report(int argc, char **argv) {
             else
                 return cli_error("--format %s: expected text, markdown, csv or json", optarg);
             break;
+        case OPT_DOCUMENTS:
+            documents = 1;
+            break;
+        case OPT_SORT:
+            sort = optarg;
+            break;
         case 'h':
             report_usage(stdout);
             return 0;
@@ -218,6 +262,7 @@ int cmd_report(int argc, char **argv) {
         }
     }
     if (optind >= argc) return cli_error("report: no results file given (see --help)");
+    if (documents) return report_documents(fmt, sort, argv + optind, argc - optind);
     /* read everything first, so a bad file prints nothing but its error */
     int n = argc - optind;
     run_file *files = calloc((size_t)n, sizeof *files);

@@ -17,6 +17,7 @@
 #include "progress.h"
 #include "results.h"
 #include "results_baselines.h"
+#include "results_two_part.h"
 #include "sgemm_bench.h"
 #include "timer.h"
 #include "version.h"
@@ -315,7 +316,8 @@ static void fill_summary(run_summary *s, const preq_result *r, const corpus *c, 
 }
 
 static void print_summary_table(const run_summary *s, const mdl_config *cfg, const char *corpus0,
-                                size_t n_corpus, const char *output, const baseline_set *b) {
+                                size_t n_corpus, const char *output, const baseline_set *b,
+                                const preq_result *r) {
     const model_config *m = &cfg->model;
     printf("\nmdlbench summary\n");
     printf("  corpus        %s%s: %llu bytes in %llu documents\n", corpus0,
@@ -335,6 +337,13 @@ static void print_summary_table(const run_summary *s, const mdl_config *cfg, con
     if (!isnan(s->final_bits))
         printf("  final model   %.1f bits = %.4f bits/byte; absorbed by the weights %.1f bits\n",
                s->final_bits, s->final_bpb, s->info_absorbed_bits);
+    for (size_t i = 0; i < r->n_two_part; i++) {
+        const two_part_row *t = &r->two_part[i];
+        printf("  two-part %-4s  %.4f bits/byte = weights %llu bytes (zstd -19) + data %.4f "
+               "bits/byte\n",
+               weight_format_name(t->format), t->total_bpb, (unsigned long long)t->weight_bytes,
+               t->data_bpb);
+    }
     for (size_t i = 0; i < b->n_rows; i++)
         printf("  baseline      %-36s %.4f bits/byte, ratio %.2f%%\n", b->rows[i].name,
                b->rows[i].bpb, b->rows[i].ratio_percent);
@@ -434,6 +443,7 @@ static int run_job(int argc, char **argv, int full) {
     double peak = sgemm_flops(1024, 0.3);
     fill_summary(&sum, &r, &c, header_bytes(yaml, &c), now_seconds() - t0, peak, threads, device);
     if (results_write_document_bits(w, r.doc_preq_bits, r.doc_final_bits, &err) != 0 ||
+        (r.n_two_part && results_write_two_part(w, r.two_part, r.n_two_part, &err) != 0) ||
         results_write_summary(w, &sum, &err) != 0) {
         cli_error("%s", err.msg);
         goto done;
@@ -445,7 +455,7 @@ static int run_job(int argc, char **argv, int full) {
         goto done;
     }
     if (full)
-        print_summary_table(&sum, &cfg, o.corpus_paths[0], o.n_corpus, o.output, &bset);
+        print_summary_table(&sum, &cfg, o.corpus_paths[0], o.n_corpus, o.output, &bset, &r);
     else
         printf("%s: %llu bytes, %.4f bits/byte prequential, %.4f final, %.0f bytes/s\n", o.output,
                (unsigned long long)sum.corpus_bytes, sum.preq_bpb, sum.final_bpb, sum.bytes_per_s);

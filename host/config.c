@@ -57,6 +57,7 @@ extern const char mdl_default_config_yaml[];
     X(train, seed, UINT, uint64_t)
 #define RUN_KEYS(X)                                                                                \
     X(run, eval_final, BOOL, bool)                                                                 \
+    X(run, two_part, BOOL, bool)                                                                   \
     X(run, flush_seconds, FLOAT, double)
 #define SECTIONS(X) X(model, MODEL_KEYS) X(train, TRAIN_KEYS) X(run, RUN_KEYS)
 

@@ -37,6 +37,8 @@ typedef struct train_config {
 
 typedef struct run_config {
     bool eval_final;      /* teacher-forced pass with the final weights */
+    bool two_part;        /* two-part codes for fp32, bf16, int8, int4 weights (needs
+                             eval_final) */
     double flush_seconds; /* results file is flushed at least this often */
 } run_config;
 

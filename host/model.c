@@ -165,6 +165,35 @@ size_t model_tensor_size(const model *m, int tensor) {
     return m->tensor_size[tensor];
 }
 
+void model_tensor_shape(const model *m, int tensor, size_t *rows, size_t *cols) {
+    size_t C = m->cfg.d_model, F = m->cfg.d_ff;
+    switch (tensor) {
+    case P_WTE:
+    case P_WPE:
+    case P_QKVW:
+    case P_ATTPROJW:
+    case P_FCW:
+    case P_HEADW:
+        *cols = C;
+        break;
+    case P_FCPROJW:
+        *cols = F;
+        break;
+    default:
+        *cols = 1;
+        break;
+    }
+    *rows = m->tensor_size[tensor] / *cols;
+}
+
+void model_get_params(const model *m, real *host) {
+    m->ops->download(host, m->params, m->n_params * sizeof(real));
+}
+
+void model_set_params(model *m, const real *host) {
+    m->ops->upload(m->params, host, m->n_params * sizeof(real));
+}
+
 real *model_params(model *m) {
     return m->params;
 }

@@ -131,6 +131,40 @@ static double evaluate(model *m, step_batch *b, const stream_layout *lay, const 
     return total;
 }
 
+/* Two-part codes of the final weights: for each format, the zstd -19 size of the
+ * serialized quantized weights and the code length of the corpus under the dequantized
+ * weights (the same evaluation pass as L_final). The weights are restored afterwards. */
+static int measure_two_part(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
+                            const preq_hooks *hooks, preq_result *out, mdl_err *err) {
+    size_t P = model_num_params(m);
+    real *orig = malloc(P * sizeof *orig), *deq = malloc(P * sizeof *deq);
+    double *doc_bits = calloc(c->n_docs, sizeof *doc_bits);
+    int rc = orig && deq && doc_bits ? 0 : mdl_fail(err, "out of memory for the two-part codes");
+    if (rc == 0) model_get_params(m, orig);
+    for (int f = 0; f < WFMT_COUNT && rc == 0; f++) {
+        uint8_t *buf = NULL;
+        size_t n = 0, z = 0;
+        rc = weights_serialize(m, orig, (weight_format)f, &buf, &n, err);
+        if (rc == 0) rc = zstd19_size(buf, n, &z, err);
+        if (rc == 0) rc = weights_deserialize(m, buf, n, (weight_format)f, deq, err);
+        free(buf);
+        if (rc != 0) break;
+        model_set_params(m, deq);
+        two_part_row *row = &out->two_part[out->n_two_part++];
+        row->format = (weight_format)f;
+        row->raw_bytes = n;
+        row->weight_bytes = z;
+        row->weight_bits = 8.0 * (double)z;
+        row->data_bits = evaluate(m, b, lay, c, doc_bits, hooks);
+        row->total_bits = row->weight_bits + row->data_bits;
+        row->total_bpb = row->total_bits / (double)lay->n_bytes;
+        row->data_bpb = row->data_bits / (double)lay->n_bytes;
+    }
+    if (orig) model_set_params(m, orig);
+    free(orig), free(deq), free(doc_bits);
+    return rc;
+}
+
 int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
                     const preq_hooks *hooks, preq_result *out, mdl_err *err) {
     memset(out, 0, sizeof *out);
@@ -191,6 +225,8 @@ int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
     out->preq_bits = cum_bits;
     if (rc == 0 && cfg->run.eval_final)
         out->final_bits = evaluate(m, &b, lay, c, out->doc_final_bits, hooks);
+    if (rc == 0 && cfg->run.eval_final && cfg->run.two_part && !isnan(out->final_bits))
+        rc = measure_two_part(m, &b, lay, c, hooks, out, err);
     free_batch(&b);
     model_destroy(m);
     if (rc != 0) preq_result_free(out);

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "ops.h"
 #include "results.h"
+#include "two_part.h"
 
 /* Stream and segment layout: S streams of L = ceil(N/S) bytes (the last ones shorter),
  * K = ceil(L/T) steps. */
@@ -44,11 +45,13 @@ typedef struct preq_result {
     double preq_bits;
     double first_step_bits;
     uint64_t first_step_bytes;
-    double final_bits;      /* NaN when not evaluated */
-    double *doc_preq_bits;  /* [n_docs], malloc'd */
-    double *doc_final_bits; /* [n_docs] or NULL */
-    double train_s;         /* seconds in the prequential loop */
-    double model_flops;     /* model FLOPs of the loop (host/flops.h) */
+    double final_bits;                 /* NaN when not evaluated */
+    double *doc_preq_bits;             /* [n_docs], malloc'd */
+    double *doc_final_bits;            /* [n_docs] or NULL */
+    two_part_row two_part[WFMT_COUNT]; /* run.two_part: one row per weight format */
+    size_t n_two_part;
+    double train_s;     /* seconds in the prequential loop */
+    double model_flops; /* model FLOPs of the loop (host/flops.h) */
 } preq_result;
 
 int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,

@@ -18,7 +18,11 @@
 
 typedef enum { WFMT_FP32, WFMT_BF16, WFMT_INT8, WFMT_INT4, WFMT_COUNT } weight_format;
 
-const char *weight_format_name(weight_format f); /* "fp32", "bf16", "int8", "int4" */
+/* "fp32", "bf16", "int8", "int4" */
+static inline const char *weight_format_name(weight_format f) {
+    static const char *const names[WFMT_COUNT] = {"fp32", "bf16", "int8", "int4"};
+    return f >= 0 && f < WFMT_COUNT ? names[f] : "unknown";
+}
 
 /* Serializes host parameters (model_num_params(m) values, in tensor order) quantized to
  * format f. *out is malloc'd. */

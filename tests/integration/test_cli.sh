@@ -47,6 +47,25 @@ for r in runs:
     assert "threads" in r and r["device"].startswith("cpu")
 assert runs[1]["threads"] == 1
 PY
+# the per-work table: every document, sorted as asked
+mkdir "$tmp/two"
+head -c 2000 /usr/share/common-licenses/Apache-2.0 >"$tmp/two/apache.txt"
+head -c 1000 /usr/share/common-licenses/BSD >"$tmp/two/bsd.txt"
+"$MDLBENCH" train --corpus "$tmp/two" "${small[@]}" -o "$tmp/docs.h5" >/dev/null
+"$MDLBENCH" report "$tmp/docs.h5" --documents >"$tmp/docs.txt"
+[ "$(wc -l <"$tmp/docs.txt")" -eq 4 ] && sed -n 3p "$tmp/docs.txt" | grep -q "^apache.txt"
+"$MDLBENCH" report "$tmp/docs.h5" --documents --sort bytes -f csv | sed -n 2p | grep -q "apache.txt"
+"$MDLBENCH" report "$tmp/docs.h5" --documents --sort name -f json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]["documents"]
+assert [x["name"].rsplit("/", 1)[1] for x in d] == ["apache.txt", "bsd.txt"], d
+assert [x["bytes"] for x in d] == [2000, 1000]
+assert all(abs(x["preq_bpb"] - x["preq_bits"] / x["bytes"]) < 1e-12 for x in d)'
+if "$MDLBENCH" report "$tmp/docs.h5" --documents --sort size 2>"$tmp/err"; then
+    echo "FAIL bad --sort accepted"; exit 1
+fi
+grep -q "^mdlbench: --sort size: expected" "$tmp/err"
+
 # report errors: one line, naming the file
 if "$MDLBENCH" report "$tmp/missing.h5" 2>"$tmp/err"; then echo "FAIL missing file"; exit 1; fi
 [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "missing.h5" "$tmp/err"

@@ -29,5 +29,11 @@ assert r["final_bpb"] < 4.5, f"final {r['final_bpb']} is not well below 8"
 assert r["final_bpb"] < r["preq_bpb"] < r["first_step_bpb"]
 assert math.isclose(r["preq_bits"] / r["corpus_bytes"], r["preq_bpb"], rel_tol=1e-12)
 assert 0 < r["mfu"] < 1.5 and r["bytes_per_s"] > 0
+tp = r["two_part"]
+assert sorted(tp) == ["bf16", "fp32", "int4", "int8"], tp
+assert tp["fp32"]["data_bits"] == r["final_bits"], (tp["fp32"], r["final_bits"])
+assert tp["int4"]["weight_bits"] < tp["int8"]["weight_bits"] < tp["fp32"]["weight_bits"]
+print("two-part bits/byte:", {k: round(v["total_bpb"], 3) for k, v in tp.items()})
+assert [b["codec"] for b in r["baselines"]][:6] == ["gzip", "bzip2", "xz", "zstd", "zstd", "brotli"]
 print("learning ok")
 PY

@@ -41,6 +41,7 @@ static int config_diff(const mdl_config *a, const mdl_config *b, const char **wh
     SAME(train.repeats_per_step);
     SAME(train.seed);
     SAME(run.eval_final);
+    SAME(run.two_part);
     SAME(run.flush_seconds);
 #undef SAME
     return 0;
@@ -88,6 +89,7 @@ static void test_default(void) {
     CHECK(cfg.train.repeats_per_step == 1);
     CHECK(cfg.train.seed == 1234);
     CHECK(cfg.run.eval_final == true);
+    CHECK(cfg.run.two_part == true);
     CHECK(cfg.run.flush_seconds == 2.0);
 
     CHECK(!strcmp(lr_schedule_name(SCHEDULE_CONSTANT), "constant"));

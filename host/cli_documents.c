@@ -1,0 +1,136 @@
+/* `mdlbench report --documents`: the per-work table of each results file, every document
+ * with its bytes and its prequential and final-model bits, sorted by a chosen column. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline_print.h"
+#include "cli.h"
+#include "results_two_part.h"
+
+typedef enum { SORT_NAME, SORT_BYTES, SORT_PREQ_BITS, SORT_PREQ_BPB, SORT_FINAL_BPB } sort_key;
+
+static const char *const sort_names[] = {"name", "bytes", "preq_bits", "preq_bpb", "final_bpb"};
+
+static double bpb(double bits, uint64_t bytes) {
+    return bytes ? bits / (double)bytes : NAN;
+}
+
+static double sort_value(const document_row *d, sort_key k) {
+    switch (k) {
+    case SORT_BYTES:
+        return (double)d->bytes;
+    case SORT_PREQ_BITS:
+        return d->preq_bits;
+    case SORT_PREQ_BPB:
+        return bpb(d->preq_bits, d->bytes);
+    case SORT_FINAL_BPB:
+        return bpb(d->final_bits, d->bytes);
+    default:
+        return 0;
+    }
+}
+
+static sort_key current_key;
+
+/* Names ascending; numbers descending, NaN last. */
+static int compare_rows(const void *a, const void *b) {
+    const document_row *x = a, *y = b;
+    if (current_key == SORT_NAME) return strcmp(x->name, y->name);
+    double u = sort_value(x, current_key), v = sort_value(y, current_key);
+    if (isnan(u) || isnan(v)) return isnan(u) - isnan(v);
+    return (u < v) - (u > v);
+}
+
+static void print_cell(double v, const char *fmt) {
+    if (isnan(v))
+        printf("%12s", "-");
+    else
+        printf(fmt, v);
+}
+
+static void print_documents(report_format fmt, const char *path, const document_row *d, size_t n) {
+    if (fmt == FMT_JSON) {
+        printf("{\"file\": ");
+        json_print_string(stdout, path);
+        printf(", \"documents\": [");
+        for (size_t i = 0; i < n; i++) {
+            printf("%s{\"name\": ", i ? ", " : "");
+            json_print_string(stdout, d[i].name);
+            printf(", \"bytes\": %llu, \"preq_bits\": ", (unsigned long long)d[i].bytes);
+            json_print_number(stdout, d[i].preq_bits, 0);
+            printf(", \"preq_bpb\": ");
+            json_print_number(stdout, bpb(d[i].preq_bits, d[i].bytes), 0);
+            printf(", \"final_bits\": ");
+            json_print_number(stdout, d[i].final_bits, 0);
+            printf(", \"final_bpb\": ");
+            json_print_number(stdout, bpb(d[i].final_bits, d[i].bytes), 0);
+            printf("}");
+        }
+        printf("]}");
+        return;
+    }
+    if (fmt == FMT_CSV) {
+        printf("file,document,bytes,preq_bits,preq_bpb,final_bits,final_bpb\n");
+        for (size_t i = 0; i < n; i++)
+            printf("\"%s\",\"%s\",%llu,%.6f,%.6f,%.6f,%.6f\n", path, d[i].name,
+                   (unsigned long long)d[i].bytes, d[i].preq_bits, bpb(d[i].preq_bits, d[i].bytes),
+                   d[i].final_bits, bpb(d[i].final_bits, d[i].bytes));
+        return;
+    }
+    if (fmt == FMT_MARKDOWN) {
+        printf("Documents of %s\n\n| document | bytes | preq bits | preq bpb | final bits | "
+               "final bpb |\n|---|---:|---:|---:|---:|---:|\n",
+               path);
+        for (size_t i = 0; i < n; i++)
+            printf("| %s | %llu | %.1f | %.4f | %.1f | %.4f |\n", d[i].name,
+                   (unsigned long long)d[i].bytes, d[i].preq_bits, bpb(d[i].preq_bits, d[i].bytes),
+                   d[i].final_bits, bpb(d[i].final_bits, d[i].bytes));
+        return;
+    }
+    printf("%s\n%-40s %10s %12s %12s %12s %12s\n", path, "document", "bytes", "preq_bits",
+           "preq_bpb", "final_bits", "final_bpb");
+    for (size_t i = 0; i < n; i++) {
+        const char *base = strrchr(d[i].name, '/');
+        printf("%-40s %10llu", base ? base + 1 : d[i].name, (unsigned long long)d[i].bytes);
+        print_cell(d[i].preq_bits, " %12.1f");
+        print_cell(bpb(d[i].preq_bits, d[i].bytes), " %12.4f");
+        print_cell(d[i].final_bits, " %12.1f");
+        print_cell(bpb(d[i].final_bits, d[i].bytes), " %12.4f");
+        printf("\n");
+    }
+}
+
+int report_documents(report_format fmt, const char *sort, char **paths, int n) {
+    current_key = SORT_PREQ_BITS;
+    int found = 0;
+    for (int k = 0; k < 5; k++)
+        if (strcmp(sort, sort_names[k]) == 0) current_key = (sort_key)k, found = 1;
+    if (!found)
+        return cli_error("--sort %s: expected name, bytes, preq_bits, preq_bpb or final_bpb", sort);
+    document_row **rows = calloc((size_t)n, sizeof *rows);
+    size_t *counts = calloc((size_t)n, sizeof *counts);
+    int rc = rows && counts ? 0 : cli_error("out of memory");
+    for (int i = 0; i < n && rc == 0; i++) {
+        mdl_err err;
+        if (results_read_documents(paths[i], &rows[i], &counts[i], &err) != 0)
+            rc = cli_error("%s", err.msg);
+        else
+            qsort(rows[i], counts[i], sizeof *rows[i], compare_rows);
+    }
+    if (rc == 0 && fmt == FMT_JSON) printf("[\n");
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (fmt == FMT_JSON)
+            printf("  ");
+        else if (i)
+            printf("\n");
+        print_documents(fmt, paths[i], rows[i], counts[i]);
+        if (fmt == FMT_JSON) printf("%s\n", i + 1 < n ? "," : "");
+    }
+    if (rc == 0 && fmt == FMT_JSON) printf("]\n");
+    for (int i = 0; rows && i < n; i++) document_rows_free(rows[i], counts ? counts[i] : 0);
+    free(rows);
+    free(counts);
+    return rc;
+}

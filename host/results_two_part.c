@@ -1,0 +1,172 @@
+/* The /two_part group of a results file, one row per weight format:
+ *   format                                  str[F]     fp32, bf16, int8, int4
+ *   weight_bytes, raw_bytes                 uint64[F]  zstd -19 and raw serialized sizes
+ *   weight_bits, data_bits, total_bits      float64[F] L(theta_q), L(D | theta_q), sum
+ *   total_bpb, data_bpb                     float64[F] per corpus byte
+ * and the reader of the per-document table (/documents) for `report --documents`. */
+#include "results_two_part.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "h5util.h"
+#include "results_internal.h"
+
+int results_write_two_part(results_writer *w, const two_part_row *rows, size_t n, mdl_err *err) {
+    h5ctx ctx = {results_writer_path(w), err};
+    hid_t g;
+    if (group_create(results_writer_file(w), "two_part", &g, &ctx) < 0) return -1;
+    const char *names[WFMT_COUNT];
+    uint64_t wbytes[WFMT_COUNT], raw[WFMT_COUNT];
+    double wbits[WFMT_COUNT], dbits[WFMT_COUNT], tbits[WFMT_COUNT], tbpb[WFMT_COUNT],
+        dbpb[WFMT_COUNT];
+    if (n > WFMT_COUNT) n = WFMT_COUNT;
+    for (size_t i = 0; i < n; i++) {
+        names[i] = weight_format_name(rows[i].format);
+        wbytes[i] = rows[i].weight_bytes;
+        raw[i] = rows[i].raw_bytes;
+        wbits[i] = rows[i].weight_bits;
+        dbits[i] = rows[i].data_bits;
+        tbits[i] = rows[i].total_bits;
+        tbpb[i] = rows[i].total_bpb;
+        dbpb[i] = rows[i].data_bpb;
+    }
+    hid_t str = utf8_type();
+    int rc = str < 0 ? h5_fail(&ctx, "cannot create a string type") : 0;
+    if (rc == 0) rc = dataset_write_1d(g, "format", str, str, n, names, &ctx);
+    if (str >= 0) H5Tclose(str);
+    const struct {
+        const char *name;
+        const void *data;
+        int is_u64;
+    } cols[] = {{"weight_bytes", wbytes, 1}, {"raw_bytes", raw, 1},    {"weight_bits", wbits, 0},
+                {"data_bits", dbits, 0},     {"total_bits", tbits, 0}, {"total_bpb", tbpb, 0},
+                {"data_bpb", dbpb, 0}};
+    for (size_t j = 0; j < sizeof cols / sizeof cols[0] && rc == 0; j++)
+        rc = cols[j].is_u64 ? dataset_write_1d(g, cols[j].name, H5T_STD_U64LE, H5T_NATIVE_UINT64, n,
+                                               cols[j].data, &ctx)
+                            : dataset_write_1d(g, cols[j].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                               n, cols[j].data, &ctx);
+    H5Gclose(g);
+    return rc;
+}
+
+/* Reads a whole 1-D dataset of n values into out (mem_type elements). */
+static int read_1d(hid_t g, const char *name, hid_t mem_type, void *out, size_t n, const h5ctx *c) {
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    hid_t space = d < 0 ? -1 : H5Dget_space(d);
+    hsize_t len = 0;
+    if (space >= 0) H5Sget_simple_extent_dims(space, &len, NULL);
+    int rc = d < 0 || space < 0 ? h5_fail(c, "cannot open %s", name) : 0;
+    if (rc == 0 && len != n)
+        rc = mdl_fail(c->err, "%s: %s has %llu values, expected %zu", c->path, name,
+                      (unsigned long long)len, n);
+    if (rc == 0 && n && H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+        rc = h5_fail(c, "cannot read %s", name);
+    if (space >= 0) H5Sclose(space);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+static size_t dataset_length(hid_t g, const char *name) {
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    hid_t space = d < 0 ? -1 : H5Dget_space(d);
+    hsize_t len = 0;
+    if (space >= 0) H5Sget_simple_extent_dims(space, &len, NULL);
+    if (space >= 0) H5Sclose(space);
+    if (d >= 0) H5Dclose(d);
+    return (size_t)len;
+}
+
+int results_read_two_part(const char *path, two_part_row *rows, size_t *n, mdl_err *err) {
+    *n = 0;
+    h5ctx ctx = {path, err};
+    hid_t f = results_open_complete(path, err);
+    if (f < 0) return -1;
+    int rc = 0;
+    if (H5Lexists(f, "two_part", H5P_DEFAULT) > 0) {
+        hid_t g = H5Gopen2(f, "two_part", H5P_DEFAULT);
+        size_t len = g < 0 ? 0 : dataset_length(g, "format");
+        if (len > WFMT_COUNT) len = WFMT_COUNT;
+        char *names[WFMT_COUNT] = {0};
+        uint64_t wbytes[WFMT_COUNT], raw[WFMT_COUNT];
+        double wbits[WFMT_COUNT], dbits[WFMT_COUNT], tbits[WFMT_COUNT], tbpb[WFMT_COUNT],
+            dbpb[WFMT_COUNT];
+        hid_t str = utf8_type();
+        rc = g < 0 || str < 0 ? h5_fail(&ctx, "cannot open /two_part") : 0;
+        if (rc == 0) rc = read_1d(g, "format", str, names, len, &ctx);
+        if (rc == 0) rc = read_1d(g, "weight_bytes", H5T_NATIVE_UINT64, wbytes, len, &ctx);
+        if (rc == 0) rc = read_1d(g, "raw_bytes", H5T_NATIVE_UINT64, raw, len, &ctx);
+        if (rc == 0) rc = read_1d(g, "weight_bits", H5T_NATIVE_DOUBLE, wbits, len, &ctx);
+        if (rc == 0) rc = read_1d(g, "data_bits", H5T_NATIVE_DOUBLE, dbits, len, &ctx);
+        if (rc == 0) rc = read_1d(g, "total_bits", H5T_NATIVE_DOUBLE, tbits, len, &ctx);
+        if (rc == 0) rc = read_1d(g, "total_bpb", H5T_NATIVE_DOUBLE, tbpb, len, &ctx);
+        if (rc == 0) rc = read_1d(g, "data_bpb", H5T_NATIVE_DOUBLE, dbpb, len, &ctx);
+        for (size_t i = 0; rc == 0 && i < len; i++) {
+            two_part_row *r = &rows[(*n)++];
+            r->format = WFMT_FP32;
+            for (int k = 0; k < WFMT_COUNT; k++)
+                if (names[i] && strcmp(names[i], weight_format_name((weight_format)k)) == 0)
+                    r->format = (weight_format)k;
+            r->weight_bytes = wbytes[i];
+            r->raw_bytes = raw[i];
+            r->weight_bits = wbits[i];
+            r->data_bits = dbits[i];
+            r->total_bits = tbits[i];
+            r->total_bpb = tbpb[i];
+            r->data_bpb = dbpb[i];
+        }
+        for (size_t i = 0; i < len; i++) H5free_memory(names[i]);
+        if (str >= 0) H5Tclose(str);
+        if (g >= 0) H5Gclose(g);
+    }
+    H5Fclose(f);
+    return rc;
+}
+
+int results_read_documents(const char *path, document_row **rows, size_t *n, mdl_err *err) {
+    *rows = NULL;
+    *n = 0;
+    h5ctx ctx = {path, err};
+    hid_t f = results_open_complete(path, err);
+    if (f < 0) return -1;
+    hid_t g = H5Gopen2(f, "documents", H5P_DEFAULT);
+    int rc =
+        g < 0 ? mdl_fail(err, "%s: not an mdlbench results file (no /documents group)", path) : 0;
+    size_t len = rc == 0 ? dataset_length(g, "name") : 0;
+    char **names = calloc(len ? len : 1, sizeof *names);
+    uint64_t *bytes = malloc((len ? len : 1) * sizeof *bytes);
+    double *preq = malloc((len ? len : 1) * sizeof *preq);
+    double *final = malloc((len ? len : 1) * sizeof *final);
+    document_row *out = calloc(len ? len : 1, sizeof *out);
+    hid_t str = utf8_type();
+    if (rc == 0 && (!names || !bytes || !preq || !final || !out || str < 0))
+        rc = mdl_fail(err, "%s: out of memory", path);
+    if (rc == 0) rc = read_1d(g, "name", str, names, len, &ctx);
+    if (rc == 0) rc = read_1d(g, "bytes", H5T_NATIVE_UINT64, bytes, len, &ctx);
+    if (rc == 0) rc = read_1d(g, "preq_bits", H5T_NATIVE_DOUBLE, preq, len, &ctx);
+    if (rc == 0) rc = read_1d(g, "final_bits", H5T_NATIVE_DOUBLE, final, len, &ctx);
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        out[i].name = strdup(names[i] ? names[i] : "");
+        out[i].bytes = bytes[i];
+        out[i].preq_bits = preq[i];
+        out[i].final_bits = final[i];
+    }
+    for (size_t i = 0; names && i < len; i++) H5free_memory(names[i]);
+    free(names), free(bytes), free(preq), free(final);
+    if (str >= 0) H5Tclose(str);
+    if (g >= 0) H5Gclose(g);
+    H5Fclose(f);
+    if (rc != 0) {
+        document_rows_free(out, len);
+        return -1;
+    }
+    *rows = out;
+    *n = len;
+    return 0;
+}
+
+void document_rows_free(document_row *rows, size_t n) {
+    for (size_t i = 0; rows && i < n; i++) free(rows[i].name);
+    free(rows);
+}
