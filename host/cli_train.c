@@ -339,7 +339,7 @@ static void print_summary_table(const run_summary *s, const mdl_config *cfg, con
                s->final_bits, s->final_bpb, s->info_absorbed_bits);
     for (size_t i = 0; i < r->n_two_part; i++) {
         const two_part_row *t = &r->two_part[i];
-        printf("  two-part %-4s  %.4f bits/byte = weights %llu bytes (zstd -19) + data %.4f "
+        printf("  two-part %-4s %.4f bits/byte = weights %llu bytes (zstd -19) + data %.4f "
                "bits/byte\n",
                weight_format_name(t->format), t->total_bpb, (unsigned long long)t->weight_bytes,
                t->data_bpb);
