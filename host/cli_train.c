@@ -230,6 +230,7 @@ typedef struct run_state {
     double last_flush, flush_seconds;
     progress train_bar, eval_bar;
     int show_progress, eval_started;
+    uint64_t eval_done; /* bytes of the current evaluation pass */
     uint64_t bytes_done, total_bytes;
 } run_state;
 
@@ -261,12 +262,14 @@ static int on_step(void *ctx, const curve_row *row, mdl_err *err) {
 
 static int on_eval(void *ctx, uint64_t done, uint64_t total) {
     run_state *st = ctx;
-    if (!st->eval_started) {
-        progress_finish(&st->train_bar);
-        progress_start(&st->eval_bar, "final model");
+    /* one pass for L_final, then one per two-part weight format: each restarts the bar */
+    if (!st->eval_started || done < st->eval_done) {
+        progress_finish(st->eval_started ? &st->eval_bar : &st->train_bar);
+        progress_start(&st->eval_bar, st->eval_started ? "two-part" : "final model");
         st->eval_bar.enabled &= st->show_progress;
         st->eval_started = 1;
     }
+    st->eval_done = done;
     progress_update(&st->eval_bar, done, total, NAN);
     return stop_signal != 0;
 }
