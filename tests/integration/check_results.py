@@ -245,6 +245,26 @@ class Checker:
             self.expect(d.shape == (n, int(docs["n_documents"])),
                         f"/baselines/document_bits shape {d.shape}")
 
+    def two_part(self, f):
+        """/two_part, when the run measured it: fp32 codes the data exactly as L_final."""
+        if "two_part" not in f:
+            return
+        g = f["two_part"]
+        formats = [x.decode() if isinstance(x, bytes) else x for x in g["format"][:]]
+        self.expect(formats == ["fp32", "bf16", "int8", "int4"], f"/two_part formats {formats}")
+        wbytes = self.column(g, "weight_bytes", np.uint64, len(formats))
+        wbits = self.column(g, "weight_bits", np.float64, len(formats))
+        dbits = self.column(g, "data_bits", np.float64, len(formats))
+        tbits = self.column(g, "total_bits", np.float64, len(formats))
+        if wbytes is None or wbits is None or dbits is None or tbits is None:
+            return
+        final = f["summary"].attrs.get("final_bits") if "summary" in f else None
+        if final is not None and formats and formats[0] == "fp32":
+            self.expect(dbits[0] == final, f"/two_part fp32 data_bits {dbits[0]} != final_bits {final}")
+        for i in range(len(formats)):
+            self.expect(wbits[i] == 8 * wbytes[i], f"/two_part row {i}: weight_bits != 8 x bytes")
+            self.close(tbits[i], wbits[i] + dbits[i], f"/two_part row {i}: total_bits")
+
     def run(self):
         try:
             f = h5py.File(self.path, "r")
@@ -257,6 +277,7 @@ class Checker:
             curve = self.curve(f, docs["n_bytes"] if docs else None)
             self.summary(f, root, docs, curve)
             self.baselines(f, docs)
+            self.two_part(f)
 
 
 def main(argv):
