@@ -20,6 +20,8 @@ typedef struct train_options {
     const char *device; /* cpu | cuda | auto */
     int threads;        /* 0: all cores */
     int quiet;
+    const char **holdout; /* --holdout GLOB, repeatable */
+    size_t n_holdout;
     const char *codecs; /* run only: --codecs, default "default" */
     const char *orders; /* run only: --orders, default "0,1,2,3" */
     char *command_line; /* argv joined, for the results file */

@@ -100,6 +100,10 @@ static void print_json_summary(const run_summary *s) {
     json_number("final_bits", s->final_bits, 0, &first);
     json_number("final_bpb", s->final_bpb, 0, &first);
     json_number("info_absorbed_bits", s->info_absorbed_bits, 0, &first);
+    json_number("heldout_documents", (double)s->heldout_documents, 1, &first);
+    json_number("heldout_bytes", (double)s->heldout_bytes, 1, &first);
+    json_number("heldout_bpb", s->heldout_bpb, 0, &first);
+    json_number("memorization_gap_bpb", s->memorization_gap_bpb, 0, &first);
     json_number("wall_s", s->wall_s, 0, &first);
     json_number("train_s", s->train_s, 0, &first);
     json_number("bytes_per_s", s->bytes_per_s, 0, &first);

@@ -32,6 +32,9 @@ static void train_usage(FILE *f, const char *cmd) {
             "  --corpus PATH        file or directory (repeatable; directories are walked,\n"
             "                       paths sorted, symlinks resolved, duplicates removed);\n"
             "                       default " MDL_DEFAULT_CORPUS "\n"
+            "  --holdout GLOB       hold out the documents whose path or file name matches\n"
+            "                       (repeatable; corpus.holdout_fraction adds more): never\n"
+            "                       trained on, coded by the final weights only\n"
             "  -c, --config FILE    YAML config; keys not given keep the embedded defaults\n"
             "  --set KEY=VALUE      override one config key, e.g. --set model.n_layer=4\n"
             "                       (repeatable, applied after --config)\n"
@@ -61,6 +64,7 @@ static void train_usage(FILE *f, const char *cmd) {
 
 static void free_options(train_options *o) {
     free(o->corpus_paths);
+    free(o->holdout);
     free(o->sets);
     free(o->command_line);
 }
@@ -75,7 +79,15 @@ static int push_arg(const char ***list, size_t *n, const char *value) {
 
 /* Returns 0 to go on, 1 for an error, -1 when --help was printed. */
 static int parse_options(train_options *o, int argc, char **argv) {
-    enum { OPT_CORPUS = 256, OPT_SET, OPT_DEVICE, OPT_THREADS, OPT_CODECS, OPT_ORDERS };
+    enum {
+        OPT_CORPUS = 256,
+        OPT_SET,
+        OPT_DEVICE,
+        OPT_THREADS,
+        OPT_CODECS,
+        OPT_ORDERS,
+        OPT_HOLDOUT
+    };
     static const struct option longopts[] = {{"corpus", required_argument, 0, OPT_CORPUS},
                                              {"config", required_argument, 0, 'c'},
                                              {"set", required_argument, 0, OPT_SET},
@@ -85,6 +97,7 @@ static int parse_options(train_options *o, int argc, char **argv) {
                                              {"quiet", no_argument, 0, 'q'},
                                              {"help", no_argument, 0, 'h'},
                                              {"codecs", required_argument, 0, OPT_CODECS},
+                                             {"holdout", required_argument, 0, OPT_HOLDOUT},
                                              {"orders", required_argument, 0, OPT_ORDERS},
                                              {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -100,6 +113,9 @@ static int parse_options(train_options *o, int argc, char **argv) {
         switch (ch) {
         case OPT_CORPUS:
             if (push_arg(&o->corpus_paths, &o->n_corpus, optarg)) return cli_error("out of memory");
+            break;
+        case OPT_HOLDOUT:
+            if (push_arg(&o->holdout, &o->n_holdout, optarg)) return cli_error("out of memory");
             break;
         case OPT_SET:
             if (push_arg(&o->sets, &o->n_sets, optarg)) return cli_error("out of memory");
@@ -291,8 +307,9 @@ static int keep_interrupted(run_state *st, const char *output) {
 static void fill_summary(run_summary *s, const preq_result *r, const corpus *c, uint64_t header,
                          double wall_s, double peak, int threads, const char *device) {
     memset(s, 0, sizeof *s);
-    double N = (double)c->n_bytes;
-    s->corpus_bytes = c->n_bytes;
+    /* the coded stream: the documents trained on */
+    double N = (double)r->layout.n_bytes;
+    s->corpus_bytes = r->layout.n_bytes;
     s->n_documents = c->n_docs;
     s->n_params = r->n_params;
     s->n_params_nonembedding = r->n_params_nonembedding;
@@ -307,6 +324,10 @@ static void fill_summary(run_summary *s, const preq_result *r, const corpus *c, 
     s->final_bits = r->final_bits;
     s->final_bpb = r->final_bits / N;
     s->info_absorbed_bits = r->preq_bits - r->final_bits;
+    s->heldout_documents = corpus_count_held_out(c);
+    s->heldout_bytes = r->heldout_bytes;
+    s->heldout_bpb = r->heldout_bytes ? r->heldout_bits / (double)r->heldout_bytes : NAN;
+    s->memorization_gap_bpb = s->heldout_bpb - s->final_bpb;
     s->wall_s = wall_s;
     s->train_s = r->train_s;
     s->bytes_per_s = N / r->train_s;
@@ -340,6 +361,11 @@ static void print_summary_table(const run_summary *s, const mdl_config *cfg, con
     if (!isnan(s->final_bits))
         printf("  final model   %.1f bits = %.4f bits/byte; absorbed by the weights %.1f bits\n",
                s->final_bits, s->final_bpb, s->info_absorbed_bits);
+    if (s->heldout_documents)
+        printf("  held out      %llu documents, %llu bytes: %.4f bits/byte under the final "
+               "weights; memorization gap %+.4f bits/byte\n",
+               (unsigned long long)s->heldout_documents, (unsigned long long)s->heldout_bytes,
+               s->heldout_bpb, s->memorization_gap_bpb);
     for (size_t i = 0; i < r->n_two_part; i++) {
         const two_part_row *t = &r->two_part[i];
         printf("  two-part %-4s %.4f bits/byte = weights %llu bytes (zstd -19) + data %.4f "
@@ -381,6 +407,7 @@ static int run_job(int argc, char **argv, int full) {
     codec_spec *specs = NULL;
     int *orders = NULL;
     baseline_set bset = {0};
+    corpus trained = {0}; /* the documents not held out: the stream the model codes */
     baseline_plan plan = {.timing = {1, 0.0}, .per_document = 1, .on_row = cli_baseline_progress};
 
     if (load_config(&cfg, &o) != 0) goto done;
@@ -393,7 +420,10 @@ static int run_job(int argc, char **argv, int full) {
         cli_error("%s", err.msg);
         goto done;
     }
-    if (stream_layout_make(&lay, c.n_bytes, &cfg, &err) != 0) {
+    if (corpus_mark_holdout(&c, o.holdout, o.n_holdout, cfg.corpus.holdout_fraction,
+                            cfg.corpus.holdout_seed, &err) != 0 ||
+        corpus_view(&c, 0, &trained, &err) != 0 ||
+        stream_layout_make(&lay, trained.n_bytes, &cfg, &err) != 0) {
         cli_error("%s", err.msg);
         goto done;
     }
@@ -415,7 +445,10 @@ static int run_job(int argc, char **argv, int full) {
         /* baselines first: they are quick beside training and show what to beat */
         int show = st.show_progress && isatty(2);
         plan.ctx = &show;
-        int brc = baselines_measure(&c, &plan, &bset, &err);
+        /* per document only without held-out documents: /baselines/document_bits follows
+         * the full document table */
+        plan.per_document = trained.n_docs == c.n_docs;
+        int brc = baselines_measure(&trained, &plan, &bset, &err);
         if (show) fprintf(stderr, "\r\033[K");
         if (brc != 0 || results_write_baselines(w, &bset, &plan.timing, &err) != 0) {
             cli_error("%s", err.msg);
@@ -470,6 +503,7 @@ done:
     preq_result_free(&r);
     free(st.pending);
     free(yaml);
+    corpus_view_free(&trained);
     corpus_free(&c);
     free_options(&o);
     return rc;

@@ -59,7 +59,11 @@ extern const char mdl_default_config_yaml[];
     X(run, eval_final, BOOL, bool)                                                                 \
     X(run, two_part, BOOL, bool)                                                                   \
     X(run, flush_seconds, FLOAT, double)
-#define SECTIONS(X) X(model, MODEL_KEYS) X(train, TRAIN_KEYS) X(run, RUN_KEYS)
+#define CORPUS_KEYS(X)                                                                             \
+    X(corpus, holdout_fraction, FLOAT, double)                                                     \
+    X(corpus, holdout_seed, UINT, uint64_t)
+#define SECTIONS(X)                                                                                \
+    X(model, MODEL_KEYS) X(train, TRAIN_KEYS) X(run, RUN_KEYS) X(corpus, CORPUS_KEYS)
 
 /* The C type of each key must match mdl_config's, since values are copied bytewise. */
 #define CHECK_SIZE(sec, key, kind, ctype)                                                          \
@@ -67,6 +71,7 @@ extern const char mdl_default_config_yaml[];
 MODEL_KEYS(CHECK_SIZE)
 TRAIN_KEYS(CHECK_SIZE)
 RUN_KEYS(CHECK_SIZE)
+CORPUS_KEYS(CHECK_SIZE)
 
 /* Sparse structs: one pointer per key, NULL when the YAML does not give it. */
 #define SPARSE_MEMBER(sec, key, kind, ctype) ctype *key;
@@ -790,6 +795,12 @@ int config_validate(const mdl_config *cfg, mdl_err *err) {
         return -1;
     if ((unsigned)t->schedule >= CYAML_ARRAY_LEN(schedule_names))
         return mdl_fail(err, "train.schedule has no valid value (%d)", (int)t->schedule);
+    if (cfg->corpus.holdout_fraction >= 1.0 ||
+        non_negative(cfg->corpus.holdout_fraction, "corpus.holdout_fraction", err))
+        return cfg->corpus.holdout_fraction >= 1.0
+                   ? mdl_fail(err, "corpus.holdout_fraction must be below 1, got %g",
+                              cfg->corpus.holdout_fraction)
+                   : -1;
     return positive(cfg->run.flush_seconds, "run.flush_seconds", err);
 }
 

@@ -42,10 +42,16 @@ typedef struct run_config {
     double flush_seconds; /* results file is flushed at least this often */
 } run_config;
 
+typedef struct corpus_config {
+    double holdout_fraction; /* documents held out (never trained on), chosen by seed */
+    uint64_t holdout_seed;
+} corpus_config;
+
 typedef struct mdl_config {
     model_config model;
     train_config train;
     run_config run;
+    corpus_config corpus;
 } mdl_config;
 
 /* The embedded configs/default.yaml. */

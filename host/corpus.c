@@ -4,13 +4,21 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <fnmatch.h>
 #include <limits.h>
+#include <math.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "rng.h"
+
+#include "rng.h"
 
 /* A growable list of resolved file paths. */
 typedef struct path_list {
@@ -209,4 +217,73 @@ void corpus_copy(const corpus *c, uint64_t pos, size_t n, uint8_t *dst) {
         n -= take;
         d++;
     }
+}
+
+/* ---- held-out documents ------------------------------------------------------------- */
+
+static int matches_any(const char *path, const char *const *globs, size_t n) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (size_t i = 0; i < n; i++)
+        if (fnmatch(globs[i], path, 0) == 0 || fnmatch(globs[i], base, 0) == 0) return 1;
+    return 0;
+}
+
+/* Orders candidates by a seeded hash of their index: a fixed, seed-dependent shuffle. */
+typedef struct ranked {
+    uint64_t key;
+    size_t index;
+} ranked;
+
+static int compare_ranked(const void *a, const void *b) {
+    const ranked *x = a, *y = b;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+int corpus_mark_holdout(corpus *c, const char *const *globs, size_t n_globs, double fraction,
+                        uint64_t seed, mdl_err *err) {
+    for (size_t i = 0; i < c->n_docs; i++)
+        c->docs[i].held_out = matches_any(c->docs[i].name, globs, n_globs);
+    size_t want = (size_t)llround(fraction * (double)c->n_docs);
+    ranked *order = malloc((c->n_docs ? c->n_docs : 1) * sizeof *order);
+    if (!order) return mdl_fail(err, "out of memory choosing held-out documents");
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_docs; i++)
+        if (!c->docs[i].held_out) order[n++] = (ranked){rng_bits(seed, 0x401d, i), i};
+    qsort(order, n, sizeof *order, compare_ranked);
+    for (size_t k = 0; k < want && k < n; k++) c->docs[order[k].index].held_out = 1;
+    free(order);
+    uint64_t trained = 0;
+    for (size_t i = 0; i < c->n_docs; i++)
+        if (!c->docs[i].held_out) trained += c->docs[i].size;
+    if (trained == 0)
+        return mdl_fail(err, "every document of the corpus is held out (--holdout, "
+                             "corpus.holdout_fraction): nothing left to train on");
+    return 0;
+}
+
+size_t corpus_count_held_out(const corpus *c) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_docs; i++) n += c->docs[i].held_out != 0;
+    return n;
+}
+
+int corpus_view(const corpus *c, int held_out, corpus *view, mdl_err *err) {
+    memset(view, 0, sizeof *view);
+    view->docs = calloc(c->n_docs ? c->n_docs : 1, sizeof *view->docs);
+    if (!view->docs) return mdl_fail(err, "out of memory for a corpus view");
+    for (size_t i = 0; i < c->n_docs; i++) {
+        if ((c->docs[i].held_out != 0) != (held_out != 0)) continue;
+        corpus_doc *d = &view->docs[view->n_docs++];
+        *d = c->docs[i];
+        d->offset = view->n_bytes;
+        d->source = i;
+        view->n_bytes += d->size;
+    }
+    return 0;
+}
+
+void corpus_view_free(corpus *view) {
+    free(view->docs);
+    memset(view, 0, sizeof *view);
 }

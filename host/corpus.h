@@ -16,6 +16,8 @@ typedef struct corpus_doc {
     uint64_t offset;      /* first byte in the concatenated corpus */
     uint64_t size;        /* bytes */
     const uint8_t *bytes; /* mapped contents (NULL when size is 0) */
+    int held_out;         /* never trained on; coded by the final weights only */
+    size_t source;        /* in a view: the document's index in the full corpus */
 } corpus_doc;
 
 typedef struct corpus {
@@ -26,6 +28,20 @@ typedef struct corpus {
 
 int corpus_load(corpus *c, const char *const *paths, size_t n_paths, mdl_err *err);
 void corpus_free(corpus *c);
+
+/* Marks held-out documents: those whose resolved path or file name matches one of the
+ * globs (fnmatch), plus round(fraction x documents) more chosen by seed among the rest.
+ * Fails if every document would be held out. */
+int corpus_mark_holdout(corpus *c, const char *const *globs, size_t n_globs, double fraction,
+                        uint64_t seed, mdl_err *err);
+
+size_t corpus_count_held_out(const corpus *c);
+
+/* A view of the trained (held_out = 0) or held-out (held_out = 1) documents: their own
+ * concatenation (offsets recomputed), sharing names and mapped bytes with c; each doc's
+ * `source` is its index in c. Free with corpus_view_free. */
+int corpus_view(const corpus *c, int held_out, corpus *view, mdl_err *err);
+void corpus_view_free(corpus *view);
 
 /* Index of the document holding byte pos (pos < n_bytes). */
 size_t corpus_doc_index(const corpus *c, uint64_t pos);

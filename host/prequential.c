@@ -165,10 +165,24 @@ static int measure_two_part(model *m, step_batch *b, const stream_layout *lay, c
     return rc;
 }
 
-int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
-                    const preq_hooks *hooks, preq_result *out, mdl_err *err) {
+/* The held-out documents coded by the final weights, in their own streams (as many as the
+ * training run, at most one per byte) with the same segment and context. */
+static double evaluate_held_out(model *m, step_batch *b, const mdl_config *cfg, const corpus *held,
+                                double *doc_bits, const preq_hooks *hooks, mdl_err *err) {
+    mdl_config hcfg = *cfg;
+    if (hcfg.train.streams > held->n_bytes) hcfg.train.streams = (unsigned)held->n_bytes;
+    stream_layout hlay;
+    if (stream_layout_make(&hlay, held->n_bytes, &hcfg, err) != 0) return NAN;
+    return evaluate(m, b, &hlay, held, doc_bits, hooks);
+}
+
+/* The loop over the trained documents c (a view); held (or NULL) are the held-out ones. */
+static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *held,
+                       double *held_bits, const mdl_ops *ops, const preq_hooks *hooks,
+                       preq_result *out, mdl_err *err) {
     memset(out, 0, sizeof *out);
     out->final_bits = NAN;
+    out->heldout_bits = NAN;
     stream_layout *lay = &out->layout;
     if (stream_layout_make(lay, c->n_bytes, cfg, err) != 0) return -1;
     const train_config *tc = &cfg->train;
@@ -225,6 +239,10 @@ int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
     out->preq_bits = cum_bits;
     if (rc == 0 && cfg->run.eval_final)
         out->final_bits = evaluate(m, &b, lay, c, out->doc_final_bits, hooks);
+    if (rc == 0 && cfg->run.eval_final && held && held->n_bytes > 0) {
+        out->heldout_bytes = held->n_bytes;
+        out->heldout_bits = evaluate_held_out(m, &b, cfg, held, held_bits, hooks, err);
+    }
     if (rc == 0 && cfg->run.eval_final && cfg->run.two_part && !isnan(out->final_bits))
         rc = measure_two_part(m, &b, lay, c, hooks, out, err);
     free_batch(&b);
@@ -237,4 +255,45 @@ void preq_result_free(preq_result *r) {
     free(r->doc_preq_bits);
     free(r->doc_final_bits);
     r->doc_preq_bits = r->doc_final_bits = NULL;
+}
+
+/* Per-document arrays of the views, put back in the full corpus's order: held-out
+ * documents have no prequential bits (0) and their final bits from held_bits. */
+static int scatter_documents(preq_result *out, const corpus *c, const corpus *tv, const corpus *hv,
+                             const double *held_bits, mdl_err *err) {
+    double *preq = calloc(c->n_docs ? c->n_docs : 1, sizeof *preq);
+    double *final = out->doc_final_bits ? calloc(c->n_docs ? c->n_docs : 1, sizeof *final) : NULL;
+    if (!preq || (out->doc_final_bits && !final)) {
+        free(preq), free(final);
+        return mdl_fail(err, "out of memory for the document table");
+    }
+    for (size_t i = 0; i < tv->n_docs; i++) {
+        preq[tv->docs[i].source] = out->doc_preq_bits[i];
+        if (final) final[tv->docs[i].source] = out->doc_final_bits[i];
+    }
+    for (size_t i = 0; hv && i < hv->n_docs; i++)
+        if (final) final[hv->docs[i].source] = held_bits ? held_bits[i] : NAN;
+    free(out->doc_preq_bits);
+    free(out->doc_final_bits);
+    out->doc_preq_bits = preq;
+    out->doc_final_bits = final;
+    return 0;
+}
+
+int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+                    const preq_hooks *hooks, preq_result *out, mdl_err *err) {
+    corpus tv = {0}, hv = {0};
+    int has_held = corpus_count_held_out(c) > 0;
+    double *held_bits = NULL;
+    int rc = corpus_view(c, 0, &tv, err);
+    if (rc == 0 && has_held) rc = corpus_view(c, 1, &hv, err);
+    if (rc == 0 && has_held && !(held_bits = calloc(hv.n_docs, sizeof *held_bits)))
+        rc = mdl_fail(err, "out of memory for the held-out documents");
+    if (rc == 0) rc = run_trained(cfg, &tv, has_held ? &hv : NULL, held_bits, ops, hooks, out, err);
+    if (rc == 0) rc = scatter_documents(out, c, &tv, has_held ? &hv : NULL, held_bits, err);
+    if (rc != 0) preq_result_free(out);
+    free(held_bits);
+    corpus_view_free(&tv);
+    corpus_view_free(&hv);
+    return rc;
 }

@@ -46,6 +46,8 @@ typedef struct preq_result {
     double first_step_bits;
     uint64_t first_step_bytes;
     double final_bits;                 /* NaN when not evaluated */
+    uint64_t heldout_bytes;            /* bytes of the held-out documents (0: none) */
+    double heldout_bits;               /* their code length under the final weights (NaN: none) */
     double *doc_preq_bits;             /* [n_docs], malloc'd */
     double *doc_final_bits;            /* [n_docs] or NULL */
     two_part_row two_part[WFMT_COUNT]; /* run.two_part: one row per weight format */
@@ -54,6 +56,9 @@ typedef struct preq_result {
     double model_flops; /* model FLOPs of the loop (host/flops.h) */
 } preq_result;
 
+/* Held-out documents of c (corpus_mark_holdout) are neither coded prequentially nor
+ * trained on: the layout covers the trained documents only, and the held-out ones are
+ * coded by the final weights alone. Per-document arrays follow c's order. */
 int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
                     const preq_hooks *hooks, preq_result *out, mdl_err *err);
 void preq_result_free(preq_result *r);

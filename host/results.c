@@ -21,6 +21,7 @@
  *     name               str      resolved path
  *     offset             uint64   first byte in the concatenated corpus
  *     bytes              uint64   size
+ *     held_out           uint8    1: never trained on, coded by the final weights only
  *     preq_bits          float64  prequential bits of the document (NaN until written)
  *     final_bits         float64  bits under the final weights (NaN when not evaluated)
  *   /curve                 one row per step; 1-D, extendable (maxshape None), chunks of
@@ -112,6 +113,10 @@ static const summary_field summary_fields[] = {
     SUMMARY_FIELD(final_bits, F_F64),
     SUMMARY_FIELD(final_bpb, F_F64),
     SUMMARY_FIELD(info_absorbed_bits, F_F64),
+    SUMMARY_FIELD(heldout_documents, F_U64),
+    SUMMARY_FIELD(heldout_bytes, F_U64),
+    SUMMARY_FIELD(heldout_bpb, F_F64),
+    SUMMARY_FIELD(memorization_gap_bpb, F_F64),
     SUMMARY_FIELD(wall_s, F_F64),
     SUMMARY_FIELD(train_s, F_F64),
     SUMMARY_FIELD(bytes_per_s, F_F64),
@@ -123,8 +128,8 @@ static const summary_field summary_fields[] = {
     SUMMARY_FIELD(device, F_STR),
 };
 
-/* 23 eight-byte fields and device[128]: a new field in summary.h must be added above. */
-_Static_assert(sizeof(run_summary) == 23 * 8 + 128,
+/* 27 eight-byte fields and device[128]: a new field in summary.h must be added above. */
+_Static_assert(sizeof(run_summary) == 27 * 8 + 128,
                "run_summary changed: update summary_fields[] in results.c");
 
 /* ---- small HDF5 helpers (each reports its own failure) ----------------------------- */
@@ -179,6 +184,7 @@ static int write_corpus_group(hid_t file, const corpus *cp, const h5ctx *c) {
 typedef struct doc_columns {
     const char **name;
     uint64_t *offset, *bytes;
+    uint8_t *held_out;
     double *nan;
 } doc_columns;
 
@@ -188,13 +194,15 @@ static int doc_columns_alloc(doc_columns *d, const corpus *cp, const h5ctx *c) {
     d->offset = malloc(n * sizeof *d->offset);
     d->bytes = malloc(n * sizeof *d->bytes);
     d->nan = malloc(n * sizeof *d->nan);
-    if (!d->name || !d->offset || !d->bytes || !d->nan)
+    d->held_out = malloc(n * sizeof *d->held_out);
+    if (!d->name || !d->offset || !d->bytes || !d->nan || !d->held_out)
         return mdl_fail(c->err, "%s: out of memory for the document table", c->path);
     for (size_t i = 0; i < cp->n_docs; i++) {
         d->name[i] = cp->docs[i].name ? cp->docs[i].name : "";
         d->offset[i] = cp->docs[i].offset;
         d->bytes[i] = cp->docs[i].size;
         d->nan[i] = NAN;
+        d->held_out[i] = cp->docs[i].held_out != 0;
     }
     return 0;
 }
@@ -204,6 +212,7 @@ static void doc_columns_free(doc_columns *d) {
     free(d->offset);
     free(d->bytes);
     free(d->nan);
+    free(d->held_out);
 }
 
 static int write_documents_group(hid_t file, const corpus *cp, const h5ctx *c) {
@@ -220,6 +229,7 @@ static int write_documents_group(hid_t file, const corpus *cp, const h5ctx *c) {
     if (dataset_write_1d(g, "name", str, str, n, d.name, c) < 0 ||
         dataset_write_1d(g, "offset", H5T_STD_U64LE, H5T_NATIVE_UINT64, n, d.offset, c) < 0 ||
         dataset_write_1d(g, "bytes", H5T_STD_U64LE, H5T_NATIVE_UINT64, n, d.bytes, c) < 0 ||
+        dataset_write_1d(g, "held_out", H5T_STD_U8LE, H5T_NATIVE_UINT8, n, d.held_out, c) < 0 ||
         dataset_write_1d(g, "preq_bits", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d.nan, c) < 0 ||
         dataset_write_1d(g, "final_bits", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d.nan, c) < 0)
         goto done;

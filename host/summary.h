@@ -24,6 +24,11 @@ typedef struct run_summary {
     double final_bits;
     double final_bpb;
     double info_absorbed_bits; /* L_preq - L_final */
+    /* held-out documents (corpus.holdout_fraction, --holdout): never trained on */
+    uint64_t heldout_documents;
+    uint64_t heldout_bytes;
+    double heldout_bpb;          /* under the final weights (NaN: none) */
+    double memorization_gap_bpb; /* heldout_bpb - final_bpb (NaN: none) */
     /* speed */
     double wall_s;      /* whole command */
     double train_s;     /* prequential loop only */

@@ -29,10 +29,12 @@ CURVE_COLUMNS = {"step": np.int64, "bytes": np.int64, "bits": np.float64,
                  "elapsed_s": np.float64}
 
 SUMMARY_U64 = ["corpus_bytes", "n_documents", "n_params", "n_params_nonembedding",
-               "streams", "steps", "header_bytes", "compressed_bytes"]
+               "streams", "steps", "header_bytes", "compressed_bytes", "heldout_documents",
+               "heldout_bytes"]
 SUMMARY_F64 = ["preq_bits", "preq_bpb", "ratio_percent", "first_step_bpb", "final_bits",
                "final_bpb", "info_absorbed_bits", "wall_s", "train_s", "bytes_per_s",
-               "model_flops_per_byte", "achieved_flops", "peak_flops", "mfu"]
+               "model_flops_per_byte", "achieved_flops", "peak_flops", "mfu", "heldout_bpb",
+               "memorization_gap_bpb"]
 
 
 class Checker:
@@ -134,7 +136,15 @@ class Checker:
                     f"{int(size.sum())}, /corpus n_bytes is {int(n_bytes)}")
         self.expect(np.all(np.isfinite(cols["preq_bits"])),
                     "/documents/preq_bits has NaN (never written)")
-        return {"n_bytes": int(n_bytes), "n_documents": n_docs, **cols}
+        # held-out documents: never trained on, no prequential bits; the model's stream is
+        # the trained documents only
+        held = docs["held_out"][()].astype(bool) if "held_out" in docs else np.zeros(n_docs, bool)
+        self.expect(held.shape == (n_docs,), "/documents/held_out has the wrong shape")
+        self.expect(np.all(cols["preq_bits"][held] == 0),
+                    "held-out documents have prequential bits")
+        trained = int(size[~held].sum())
+        return {"n_bytes": trained, "all_bytes": int(n_bytes), "n_documents": n_docs,
+                "held": held, **cols}
 
     def curve(self, f, n_bytes):
         g = self.group(f, "curve")
@@ -182,7 +192,7 @@ class Checker:
                         f"/summary threads = {s['threads']}, root threads = {root['threads']}")
         if docs is not None:
             self.expect(n == docs["n_bytes"],
-                        f"/summary corpus_bytes = {n}, /corpus n_bytes = {docs['n_bytes']}")
+                        f"/summary corpus_bytes = {n}, trained bytes = {docs['n_bytes']}")
             self.expect(int(s["n_documents"]) == docs["n_documents"],
                         f"/summary n_documents = {int(s['n_documents'])}, "
                         f"/corpus n_documents = {docs['n_documents']}")
@@ -214,8 +224,14 @@ class Checker:
                         "/summary final_bits is NaN but final_bpb or info_absorbed_bits is not")
             return
         if docs is not None:
-            self.close(docs["final_bits"].sum(), final,
-                       "sum of /documents/final_bits vs /summary final_bits")
+            self.close(docs["final_bits"][~docs["held"]].sum(), final,
+                       "sum of trained /documents/final_bits vs /summary final_bits")
+            if docs["held"].any():
+                held_bits = docs["final_bits"][docs["held"]].sum()
+                self.close(s["heldout_bpb"], held_bits / int(s["heldout_bytes"]),
+                           "/summary heldout_bpb vs held-out documents' final bits")
+                self.close(s["memorization_gap_bpb"], s["heldout_bpb"] - s["final_bpb"],
+                           "/summary memorization_gap_bpb vs heldout_bpb - final_bpb")
         if n > 0:
             self.close(s["final_bpb"], final / n,
                        "/summary final_bpb vs final_bits / corpus_bytes")

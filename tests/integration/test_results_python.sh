@@ -65,4 +65,20 @@ if names != want:
 if sizes != [os.path.getsize(p) for p in want]:
     sys.exit(f"{path}: /documents/bytes = {sizes} do not match the file sizes")
 EOF
+# A run with a held-out document passes the same checks, with its memorization gap.
+if ! "$MDLBENCH" run --corpus "$tmp/corpus" --holdout "b.txt" --codecs gzip:9 --orders 1 \
+    --set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 --set model.d_ff=64 \
+    --set model.context=32 --set train.segment=16 --set train.streams=4 \
+    -o "$tmp/held.h5" >"$tmp/held.log" 2>&1; then
+    echo "FAIL: mdlbench run --holdout exited with an error; its output:" >&2
+    cat "$tmp/held.log" >&2
+    exit 1
+fi
+grep -q "held out      1 documents" "$tmp/held.log"
+"$python" "$here/check_results.py" "$tmp/held.h5"
+"$MDLBENCH" report "$tmp/held.h5" -f json | "$python" -c '
+import json, math, sys
+r = json.load(sys.stdin)[0]
+assert r["heldout_documents"] == 1 and math.isfinite(r["memorization_gap_bpb"]), r
+assert abs(r["memorization_gap_bpb"] - (r["heldout_bpb"] - r["final_bpb"])) < 1e-12'
 echo "PASS test_results_python"

@@ -42,6 +42,8 @@ static int config_diff(const mdl_config *a, const mdl_config *b, const char **wh
     SAME(train.seed);
     SAME(run.eval_final);
     SAME(run.two_part);
+    SAME(corpus.holdout_fraction);
+    SAME(corpus.holdout_seed);
     SAME(run.flush_seconds);
 #undef SAME
     return 0;
@@ -163,7 +165,7 @@ static void test_file_errors(void) {
                       "unknown key 'n_layers' in section 'model' (keys: n_layer, n_head, "
                       "d_model, context, d_ff, zero_init_head)");
     expect_file_error("model:\n  n_layer: 2\nmodl:\n  n_layer: 3\n", 3,
-                      "unknown section 'modl' (sections: model, train, run)");
+                      "unknown section 'modl' (sections: model, train, run, corpus)");
     expect_file_error("train:\n  LR: 0.1\n", 2, "unknown key 'LR' in section 'train'");
     expect_file_error("model: {n_head: 2, heads: 3}\n", 1, "unknown key 'heads'");
     expect_file_error("run:\n  eval_final: true\n  n_layer: 2\n", 3,
@@ -270,7 +272,7 @@ static void test_set(void) {
                                     "'model': n_layer, n_head, d_model, context, d_ff, "
                                     "zero_init_head)");
     expect_set_error("foo.n_layer=1", "--set foo.n_layer=1: unknown config key 'foo.n_layer' "
-                                      "(sections: model, train, run)");
+                                      "(sections: model, train, run, corpus)");
     expect_set_error("model.n_layer.x=1", "--set model.n_layer.x=1: unknown config key "
                                           "'model.n_layer.x' (keys in 'model': n_layer, n_head, "
                                           "d_model, context, d_ff, zero_init_head)");

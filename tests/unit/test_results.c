@@ -38,7 +38,8 @@ static const char config_yaml[] = "model:\n  n_layer: 1\n  d_model: 32\ntrain:\n
 static void make_corpus(corpus *c, corpus_doc *docs) {
     uint64_t offset = 0;
     for (int i = 0; i < 3; i++) {
-        docs[i] = (corpus_doc){(char *)doc_names[i], offset, doc_sizes[i], NULL};
+        docs[i] =
+            (corpus_doc){.name = (char *)doc_names[i], .offset = offset, .size = doc_sizes[i]};
         offset += doc_sizes[i];
     }
     *c = (corpus){docs, 3, offset};
