@@ -107,7 +107,8 @@ def write(path, n_params, two_part):
         u64 = {"corpus_bytes": n_bytes, "n_documents": len(DOCS), "n_params": n_params,
                "n_params_nonembedding": max(n_params - 256 * 32, n_params // 2),
                "streams": 4, "steps": STEPS, "header_bytes": HEADER_BYTES,
-               "compressed_bytes": math.ceil(preq_bits / 8) + HEADER_BYTES}
+               "compressed_bytes": math.ceil(preq_bits / 8) + HEADER_BYTES,
+               "heldout_documents": 0, "heldout_bytes": 0}
         flops_per_byte = 6.0 * n_params
         f64 = {"preq_bits": preq_bits, "preq_bpb": preq_bits / n_bytes,
                "ratio_percent": preq_bits / (8 * n_bytes) * 100,
@@ -118,7 +119,8 @@ def write(path, n_params, two_part):
                "model_flops_per_byte": flops_per_byte,
                "achieved_flops": flops_per_byte * n_bytes / train,
                "peak_flops": 2.4e11,
-               "mfu": flops_per_byte * n_bytes / train / 2.4e11}
+               "mfu": flops_per_byte * n_bytes / train / 2.4e11,
+               "heldout_bpb": math.nan, "memorization_gap_bpb": math.nan}
         for k, v in u64.items():
             set_num(s, k, v, np.uint64)
         for k, v in f64.items():
