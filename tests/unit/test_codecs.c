@@ -1,7 +1,7 @@
 /* Classical codecs (host/baselines/codecs.c): --codecs parsing and labels, round trips of
- * every codec and level on small inputs, a >16 MiB input at fast levels (brotli's large
- * window), and codec_measure over a multi-document corpus giving the same stream as the
- * buffer helper on the concatenation.
+ * every codec and level on small inputs and on a >16 MiB repetitive input, a >16 MiB mixed
+ * input at fast levels (brotli's large window), and codec_measure over a multi-document
+ * corpus giving the same stream as the buffer helper on the concatenation.
  *
  * Also a helper for tests/integration/test_codecs_cli.sh, which compares the streams
  * with the command-line tools':
@@ -316,6 +316,34 @@ static void test_large(void) {
     free(all);
 }
 
+/* Every codec at every level of "all" round-trips a > 16 MiB highly repetitive input in two
+ * documents (codec_measure decompresses and compares); repetitive data keeps even the
+ * slowest levels quick. */
+static void test_large_all_levels(void) {
+    size_t sizes[] = {9u << 20, (8u << 20) + 777}, total = sizes[0] + sizes[1];
+    uint8_t *all = malloc(total);
+    static const char line[] = "the same line again, and again, and again: ";
+    for (size_t i = 0; i < total; i++) all[i] = (uint8_t)line[i % (sizeof line - 1)];
+    for (size_t i = 0; i < total; i += 4099) all[i] = (uint8_t)('0' + (i / 4099) % 10);
+    corpus c = make_corpus(all, sizes, 2);
+    codec_spec *specs;
+    size_t n;
+    mdl_err err = {{0}};
+    CHECK(codec_parse_list("all", &specs, &n, &err) == 0);
+    for (size_t i = 0; i < n; i++) {
+        char label[128];
+        codec_label(&specs[i], label, sizeof label);
+        codec_result r;
+        CHECKF(codec_measure(&specs[i], &c, 0, total, NULL, &r, &err) == 0, "%s: %s", label,
+               err.msg);
+        CHECKF(r.original_bytes == total && r.compressed_bytes < total / 20,
+               "%s: %zu bytes -> %llu", label, total, (unsigned long long)r.compressed_bytes);
+    }
+    free(specs);
+    free(c.docs);
+    free(all);
+}
+
 /* ---- helper modes for test_codecs_cli.sh ---------------------------------------------------- */
 
 static int parse_one(const char *text, codec_spec *s) {
@@ -386,5 +414,6 @@ int main(int argc, char **argv) {
     test_round_trips_all_levels();
     test_measure_documents();
     test_large();
+    test_large_all_levels();
     return tests_done("test_codecs");
 }
