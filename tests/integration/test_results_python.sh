@@ -31,15 +31,21 @@ for i in $(seq 1 30); do
     printf 'line %d: %s\n' "$i" "abcdefghijklmnopqrstuvwxyz"
 done >"$tmp/corpus/sub/c.txt"
 
+# run_small LOG ARGS...: a small `mdlbench run` on the corpus; fails the test on an error
+run_small() {
+    local log=$1
+    shift
+    if ! "$MDLBENCH" run --corpus "$tmp/corpus" \
+        --set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 --set model.d_ff=64 \
+        --set model.context=32 --set train.segment=16 --set train.streams=4 "$@" >"$log" 2>&1; then
+        echo "FAIL: mdlbench run $* exited with an error; its output:" >&2
+        cat "$log" >&2
+        exit 1
+    fi
+}
+
 out="$tmp/r.h5"
-if ! "$MDLBENCH" run --corpus "$tmp/corpus" \
-    --set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 --set model.d_ff=64 \
-    --set model.context=32 --set train.segment=16 --set train.streams=4 \
-    -o "$out" >"$tmp/run.log" 2>&1; then
-    echo "FAIL: mdlbench run exited with an error; its output:" >&2
-    cat "$tmp/run.log" >&2
-    exit 1
-fi
+run_small "$tmp/run.log" -o "$out"
 if [[ ! -f "$out" || -e "$out.partial" ]]; then
     echo "FAIL: expected $out and no $out.partial after the run" >&2
     ls -l "$tmp" >&2
@@ -66,14 +72,7 @@ if sizes != [os.path.getsize(p) for p in want]:
     sys.exit(f"{path}: /documents/bytes = {sizes} do not match the file sizes")
 EOF
 # A run with a held-out document passes the same checks, with its memorization gap.
-if ! "$MDLBENCH" run --corpus "$tmp/corpus" --holdout "b.txt" --codecs gzip:9 --orders 1 \
-    --set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 --set model.d_ff=64 \
-    --set model.context=32 --set train.segment=16 --set train.streams=4 \
-    -o "$tmp/held.h5" >"$tmp/held.log" 2>&1; then
-    echo "FAIL: mdlbench run --holdout exited with an error; its output:" >&2
-    cat "$tmp/held.log" >&2
-    exit 1
-fi
+run_small "$tmp/held.log" --holdout "b.txt" --codecs gzip:9 --orders 1 -o "$tmp/held.h5"
 grep -q "held out      1 documents" "$tmp/held.log"
 "$python" "$here/check_results.py" "$tmp/held.h5"
 "$MDLBENCH" report "$tmp/held.h5" -f json | "$python" -c '
