@@ -29,16 +29,7 @@ static void att_task(int task, int nblk, int T, int late_first, int *bh, int *t0
  * exact zeros. (Loops run to a count n rather than to j <= t: GCC leaves the latter scalar
  * once inlined into the row loop.) */
 static void softmax_causal_row(real *row, int n, int T) {
-    real mx = row[0];
-#pragma omp simd reduction(max : mx)
-    for (int j = 1; j < n; j++) mx = row[j] > mx ? row[j] : mx;
-    real sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (int j = 0; j < n; j++) {
-        row[j] = exp_real(row[j] - mx);
-        sum += row[j];
-    }
-    real inv = 1 / sum;
+    real inv = 1 / exp_shifted(row, row, n);
     for (int j = 0; j < n; j++) row[j] *= inv;
     for (int j = n; j < T; j++) row[j] = 0;
 }

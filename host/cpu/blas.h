@@ -83,4 +83,19 @@ static inline real exp_real(real x) {
     return (real)EXP_POLY(r) * scale;
 }
 
+/* out[j] = exp(in[j] - max(in)) for j < n, returning their sum: the shared core of every
+ * softmax here (attention rows, cross-entropy). out may be in. */
+static inline real exp_shifted(real *out, const real *in, int n) {
+    real mx = in[0];
+#pragma omp simd reduction(max : mx)
+    for (int j = 1; j < n; j++) mx = in[j] > mx ? in[j] : mx;
+    real sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < n; j++) {
+        out[j] = exp_real(in[j] - mx);
+        sum += out[j];
+    }
+    return sum;
+}
+
 #endif

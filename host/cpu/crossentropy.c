@@ -30,16 +30,7 @@ void crossentropy_backward(real *dlogits, const real *logits, const int *targets
     for (int i = 0; i < N; i++) {
         const real *l = logits + (size_t)i * V;
         real *d = dlogits + (size_t)i * V;
-        real mx = l[0];
-#pragma omp simd reduction(max : mx)
-        for (int j = 1; j < V; j++) mx = l[j] > mx ? l[j] : mx;
-        real sum = 0;
-#pragma omp simd reduction(+ : sum)
-        for (int j = 0; j < V; j++) {
-            d[j] = exp_real(l[j] - mx);
-            sum += d[j];
-        }
-        real w = weights[i], scale = w / sum;
+        real w = weights[i], scale = w / exp_shifted(d, l, V);
         for (int j = 0; j < V; j++) d[j] *= scale;
         d[targets[i]] -= w;
     }
