@@ -1,0 +1,66 @@
+// Private to kernels/: the CUDA twins of host/cpu/cpu_ops.h, one file per op family. Same
+// arguments and semantics (see cpu_ops.h): forward ops overwrite, backward ops accumulate
+// into gradients, crossentropy_backward overwrites. Pointers are device memory. The
+// products in matmul and attention come in two precisions, the rest is fp32.
+#ifndef MDL_CUDA_OPS_H
+#define MDL_CUDA_OPS_H
+
+#include <cstddef>
+
+#include "real.h"
+
+// embedding.cu
+void cuda_embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B,
+                            int T, int C);
+void cuda_embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B,
+                             int T, int C);
+
+// layernorm.cu
+void cuda_layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const real *weight,
+                            const real *bias, int N, int C);
+void cuda_layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout,
+                             const real *inp, const real *weight, const real *mean,
+                             const real *rstd, int N, int C);
+
+// matmul.cu
+void cuda_matmul_forward_fp32(real *out, const real *inp, const real *weight, const real *bias,
+                              int N, int C, int OC);
+void cuda_matmul_forward_bf16(real *out, const real *inp, const real *weight, const real *bias,
+                              int N, int C, int OC);
+void cuda_matmul_backward_fp32(real *dinp, real *dweight, real *dbias, const real *dout,
+                               const real *inp, const real *weight, int N, int C, int OC);
+void cuda_matmul_backward_bf16(real *dinp, real *dweight, real *dbias, const real *dout,
+                               const real *inp, const real *weight, int N, int C, int OC);
+
+// attention.cu
+void cuda_attention_forward_fp32(real *out, real *att, const real *qkv, int B, int T, int C,
+                                 int NH);
+void cuda_attention_forward_bf16(real *out, real *att, const real *qkv, int B, int T, int C,
+                                 int NH);
+void cuda_attention_backward_fp32(real *dqkv, real *datt, const real *dout, const real *qkv,
+                                  const real *att, int B, int T, int C, int NH);
+void cuda_attention_backward_bf16(real *dqkv, real *datt, const real *dout, const real *qkv,
+                                  const real *att, int B, int T, int C, int NH);
+
+// gelu.cu
+void cuda_gelu_forward(real *out, const real *inp, size_t n);
+void cuda_gelu_backward(real *dinp, const real *inp, const real *dout, size_t n);
+
+// residual.cu
+void cuda_residual_forward(real *out, const real *a, const real *b, size_t n);
+void cuda_residual_backward(real *da, real *db, const real *dout, size_t n);
+
+// crossentropy.cu
+void cuda_crossentropy_forward(real *bits, const real *logits, const int *targets, int N, int V);
+void cuda_crossentropy_backward(real *dlogits, const real *logits, const int *targets,
+                                const real *weights, int N, int V);
+
+// adamw.cu
+void cuda_adamw_update(real *param, const real *grad, real *m, real *v, size_t n, float lr,
+                       float beta1, float beta2, float eps, float weight_decay, float grad_scale,
+                       int t);
+
+// gradnorm.cu
+double cuda_sum_of_squares(const real *x, size_t n);
+
+#endif

@@ -1,0 +1,53 @@
+// Sum of squares in double (for the global gradient norm): a deterministic two-stage
+// reduction. A fixed grid (independent of the device) of threads each sums a fixed strided
+// subset, blocks combine in a fixed tree, and one block combines the block sums in a fixed
+// tree: the same bits every run, and no atomics.
+#include "cuda_common.h"
+#include "cuda_ops.h"
+
+#define SSQ_BLOCKS 512
+#define SSQ_THREADS 256
+
+// Tree sum of SSQ_THREADS values in shared memory; the result is in s[0].
+__device__ __forceinline__ void block_tree_sum(double *s) {
+    for (int w = SSQ_THREADS / 2; w > 0; w >>= 1) {
+        __syncthreads();
+        if (threadIdx.x < w) s[threadIdx.x] += s[threadIdx.x + w];
+    }
+}
+
+__global__ void __launch_bounds__(SSQ_THREADS)
+    ssq_partial_kernel(double *partial, const float *x, size_t n) {
+    __shared__ double s[SSQ_THREADS];
+    double acc = 0.0;
+    size_t stride = (size_t)SSQ_BLOCKS * SSQ_THREADS;
+    for (size_t i = (size_t)blockIdx.x * SSQ_THREADS + threadIdx.x; i < n; i += stride) {
+        double d = x[i];
+        acc += d * d;
+    }
+    s[threadIdx.x] = acc;
+    block_tree_sum(s);
+    if (threadIdx.x == 0) partial[blockIdx.x] = s[0];
+}
+
+__global__ void __launch_bounds__(SSQ_THREADS)
+    ssq_final_kernel(double *out, const double *partial) {
+    __shared__ double s[SSQ_THREADS];
+    double acc = 0.0;
+    for (int k = threadIdx.x; k < SSQ_BLOCKS; k += SSQ_THREADS) acc += partial[k];
+    s[threadIdx.x] = acc;
+    block_tree_sum(s);
+    if (threadIdx.x == 0) *out = s[0];
+}
+
+double cuda_sum_of_squares(const real *x, size_t n) {
+    double *partial = (double *)cuda_scratch(SCRATCH_REDUCE, (SSQ_BLOCKS + 1) * sizeof(double));
+    double *result = partial + SSQ_BLOCKS, host = 0.0;
+    ssq_partial_kernel<<<SSQ_BLOCKS, SSQ_THREADS, 0, cuda_stream()>>>(partial, x, n);
+    CUDA_LAUNCH_CHECK();
+    ssq_final_kernel<<<1, SSQ_THREADS, 0, cuda_stream()>>>(result, partial);
+    CUDA_LAUNCH_CHECK();
+    CUDA_CHECK(cudaMemcpyAsync(&host, result, sizeof host, cudaMemcpyDeviceToHost, cuda_stream()));
+    CUDA_CHECK(cudaStreamSynchronize(cuda_stream()));
+    return host;
+}

@@ -1,0 +1,474 @@
+/* Every op of the CUDA backend against the CPU reference, in both precisions.
+ *
+ * Fresh random inputs on every run (never zeros; MDL_TEST_SEED=<seed> repeats a run),
+ * outputs poisoned with NaN before every call so that an unwritten element fails, and
+ * accumulated gradients started from the same random values on both sides. Each output is
+ * compared by ||gpu - cpu|| / ||cpu||: below 1e-5 in fp32, below 2e-2 for the products
+ * that the bf16 table computes from bf16 operands (matmul, attention). Shapes include
+ * sizes that are not multiples of 32 (or of 4: the scalar paths). The gradient ops are
+ * also run twice on the GPU and must give the same bits. Exits 77 without a GPU. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cuda_backend.h"
+#include "device.h"
+#include "model.h"
+#include "ops.h"
+#include "tests_common.h"
+
+#define TOL_FP32 1e-5
+#define TOL_BF16 2e-2
+
+static const mdl_ops *cpu, *gpu; /* gpu: the table under test */
+static int bf16;                 /* gpu is the bf16 table */
+
+/* ---- random numbers (splitmix64) ---------------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void) {
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* uniform in [-1, 1), never exactly 0 */
+static float urand(void) {
+    float x = (float)((double)(rng_next() >> 11) * 0x1.0p-52 - 1.0);
+    return x != 0.0f ? x : 0.5f;
+}
+static int irand(int n) {
+    return (int)(rng_next() % (uint64_t)n);
+}
+
+/* ---- host and device buffers -------------------------------------------------------- */
+
+/* at least one value, so that n = 0 still gives an initialised buffer to upload */
+static float *rand_host(size_t n, float scale) {
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    for (size_t i = 0; i < (n ? n : 1); i++) x[i] = scale * urand();
+    return x;
+}
+
+static float *nan_host(size_t n) {
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    for (size_t i = 0; i < n; i++) x[i] = NAN;
+    return x;
+}
+
+static void *to_gpu(const void *host, size_t bytes) {
+    void *d = gpu->alloc(bytes);
+    CHECK(d != NULL);
+    gpu->upload(d, host, bytes);
+    return d;
+}
+
+static float *gpu_floats(const float *host, size_t n) {
+    return to_gpu(host, n * sizeof(float));
+}
+
+/* re-poisons a device buffer with NaN */
+static void gpu_poison(float *d, size_t n) {
+    float *p = nan_host(n);
+    gpu->upload(d, p, n * sizeof(float));
+    free(p);
+}
+
+static float *from_gpu(const float *d, size_t n) {
+    float *h = malloc((n ? n : 1) * sizeof *h);
+    gpu->download(h, d, n * sizeof(float));
+    return h;
+}
+
+static double worst[2]; /* largest error seen per precision */
+
+/* ||got - want|| / ||want|| over n values, NaN when got holds a NaN (unwritten) */
+static double rel_err(const float *got, const float *want, size_t n) {
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(got[i]) || isnan(want[i])) return NAN;
+        double d = (double)got[i] - want[i];
+        num += d * d;
+        den += (double)want[i] * want[i];
+    }
+    return den > 0 ? sqrt(num / den) : sqrt(num);
+}
+
+/* Downloads a GPU output and compares it with the CPU's. */
+static void compare(const char *name, const float *d, const float *want, size_t n, double tol) {
+    float *got = from_gpu(d, n);
+    double e = rel_err(got, want, n);
+    size_t nans = 0;
+    for (size_t i = 0; i < n; i++) nans += isnan(got[i]) != 0;
+    printf("  %-9s %-44s %8zu values  rel err %.2e\n", gpu->name, name, n, e);
+    CHECKF(e < tol, "%s %s: rel err %.3e (tolerance %.0e, %zu NaN of %zu)", gpu->name, name, e, tol,
+           nans, n);
+    if (!isnan(e) && e > worst[bf16]) worst[bf16] = e;
+    free(got);
+}
+
+/* The GPU result of a gradient op must not change when the op runs again on the same
+ * inputs (first holds the first run's download). */
+static void check_repeat(const char *name, const float *d, const float *first, size_t n) {
+    float *again = from_gpu(d, n);
+    CHECKF(memcmp(again, first, n * sizeof(float)) == 0, "%s %s: two runs differ", gpu->name, name);
+    free(again);
+}
+
+/* tolerance of the products that the bf16 table computes from bf16 operands */
+static double product_tol(void) {
+    return bf16 ? TOL_BF16 : TOL_FP32;
+}
+
+/* ---- embedding ---------------------------------------------------------------------- */
+
+static void test_embedding(int B, int T, int C) {
+    int N = B * T, V = MDL_VOCAB_IN;
+    char name[96];
+    int *tokens = malloc(N * sizeof *tokens);
+    for (int i = 0; i < N; i++) tokens[i] = i % 3 ? irand(V) : irand(5); /* repeats */
+    tokens[N - 1] = V - 1;                                               /* the last row */
+    float *wte = rand_host((size_t)V * C, 1), *wpe = rand_host((size_t)T * C, 1);
+    float *out = nan_host((size_t)N * C), *dout = rand_host((size_t)N * C, 1);
+    float *dwte = rand_host((size_t)V * C, 0.1f), *dwpe = rand_host((size_t)T * C, 0.1f);
+
+    int *d_tok = to_gpu(tokens, N * sizeof(int));
+    float *d_wte = gpu_floats(wte, (size_t)V * C), *d_wpe = gpu_floats(wpe, (size_t)T * C);
+    float *d_out = gpu_floats(out, (size_t)N * C), *d_dout = gpu_floats(dout, (size_t)N * C);
+    float *d_dwte = gpu_floats(dwte, (size_t)V * C), *d_dwpe = gpu_floats(dwpe, (size_t)T * C);
+
+    cpu->embedding_forward(out, tokens, wte, wpe, B, T, C);
+    gpu->embedding_forward(d_out, d_tok, d_wte, d_wpe, B, T, C);
+    snprintf(name, sizeof name, "embedding fwd B=%d T=%d C=%d", B, T, C);
+    compare(name, d_out, out, (size_t)N * C, TOL_FP32);
+
+    gpu->embedding_backward(d_dwte, d_dwpe, d_dout, d_tok, B, T, C);
+    float *once_te = from_gpu(d_dwte, (size_t)V * C), *once_pe = from_gpu(d_dwpe, (size_t)T * C);
+    gpu->upload(d_dwte, dwte, (size_t)V * C * sizeof(float));
+    gpu->upload(d_dwpe, dwpe, (size_t)T * C * sizeof(float));
+    gpu->embedding_backward(d_dwte, d_dwpe, d_dout, d_tok, B, T, C);
+    cpu->embedding_backward(dwte, dwpe, dout, tokens, B, T, C);
+    snprintf(name, sizeof name, "embedding bwd dwte C=%d", C);
+    compare(name, d_dwte, dwte, (size_t)V * C, TOL_FP32);
+    check_repeat(name, d_dwte, once_te, (size_t)V * C);
+    snprintf(name, sizeof name, "embedding bwd dwpe C=%d", C);
+    compare(name, d_dwpe, dwpe, (size_t)T * C, TOL_FP32);
+    check_repeat(name, d_dwpe, once_pe, (size_t)T * C);
+
+    gpu->release(d_tok), gpu->release(d_wte), gpu->release(d_wpe), gpu->release(d_out);
+    gpu->release(d_dout), gpu->release(d_dwte), gpu->release(d_dwpe);
+    free(tokens), free(wte), free(wpe), free(out), free(dout), free(dwte), free(dwpe);
+    free(once_te), free(once_pe);
+}
+
+/* ---- layernorm ---------------------------------------------------------------------- */
+
+static void test_layernorm(int N, int C) {
+    size_t NC = (size_t)N * C;
+    char name[96];
+    float *inp = rand_host(NC, 2), *w = rand_host(C, 0.5f), *b = rand_host(C, 1);
+    for (size_t i = 0; i < NC; i++) inp[i] += 0.5f; /* a non-zero mean */
+    for (int i = 0; i < C; i++) w[i] += 1;
+    float *out = nan_host(NC), *mean = nan_host(N), *rstd = nan_host(N);
+    float *d_inp = gpu_floats(inp, NC), *d_w = gpu_floats(w, C), *d_b = gpu_floats(b, C);
+    float *d_out = gpu_floats(out, NC), *d_mean = gpu_floats(mean, N);
+    float *d_rstd = gpu_floats(rstd, N);
+
+    cpu->layernorm_forward(out, mean, rstd, inp, w, b, N, C);
+    gpu->layernorm_forward(d_out, d_mean, d_rstd, d_inp, d_w, d_b, N, C);
+    snprintf(name, sizeof name, "layernorm fwd N=%d C=%d", N, C);
+    compare(name, d_out, out, NC, TOL_FP32);
+    compare("layernorm fwd mean", d_mean, mean, N, TOL_FP32);
+    compare("layernorm fwd rstd", d_rstd, rstd, N, TOL_FP32);
+
+    /* the backward on the CPU's saved statistics, on both sides */
+    float *dout = rand_host(NC, 1), *dinp = rand_host(NC, 0.1f);
+    float *dw = rand_host(C, 0.1f), *db = rand_host(C, 0.1f);
+    gpu->upload(d_mean, mean, N * sizeof(float));
+    gpu->upload(d_rstd, rstd, N * sizeof(float));
+    float *d_dout = gpu_floats(dout, NC), *d_dinp = gpu_floats(dinp, NC);
+    float *d_dw = gpu_floats(dw, C), *d_db = gpu_floats(db, C);
+    gpu->layernorm_backward(d_dinp, d_dw, d_db, d_dout, d_inp, d_w, d_mean, d_rstd, N, C);
+    float *once = from_gpu(d_dw, C);
+    gpu->upload(d_dinp, dinp, NC * sizeof(float));
+    gpu->upload(d_dw, dw, C * sizeof(float));
+    gpu->upload(d_db, db, C * sizeof(float));
+    gpu->layernorm_backward(d_dinp, d_dw, d_db, d_dout, d_inp, d_w, d_mean, d_rstd, N, C);
+    cpu->layernorm_backward(dinp, dw, db, dout, inp, w, mean, rstd, N, C);
+    compare("layernorm bwd dinp", d_dinp, dinp, NC, TOL_FP32);
+    compare("layernorm bwd dweight", d_dw, dw, C, TOL_FP32);
+    compare("layernorm bwd dbias", d_db, db, C, TOL_FP32);
+    check_repeat("layernorm bwd dweight", d_dw, once, C);
+
+    gpu->release(d_inp), gpu->release(d_w), gpu->release(d_b), gpu->release(d_out);
+    gpu->release(d_mean), gpu->release(d_rstd), gpu->release(d_dout), gpu->release(d_dinp);
+    gpu->release(d_dw), gpu->release(d_db);
+    free(inp), free(w), free(b), free(out), free(mean), free(rstd), free(dout), free(dinp);
+    free(dw), free(db), free(once);
+}
+
+/* ---- matmul ------------------------------------------------------------------------- */
+
+/* with_bias: bias in the forward and dbias in the backward; with_dinp: dinp not NULL */
+static void test_matmul(int N, int C, int OC, int with_bias, int with_dinp) {
+    size_t NC = (size_t)N * C, NO = (size_t)N * OC, WC = (size_t)OC * C;
+    char name[96];
+    float *inp = rand_host(NC, 1), *w = rand_host(WC, 1), *b = rand_host(OC, 1);
+    float *out = nan_host(NO);
+    float *d_inp = gpu_floats(inp, NC), *d_w = gpu_floats(w, WC), *d_b = gpu_floats(b, OC);
+    float *d_out = gpu_floats(out, NO);
+    cpu->matmul_forward(out, inp, w, with_bias ? b : NULL, N, C, OC);
+    gpu->matmul_forward(d_out, d_inp, d_w, with_bias ? d_b : NULL, N, C, OC);
+    snprintf(name, sizeof name, "matmul fwd N=%d C=%d OC=%d%s", N, C, OC,
+             with_bias ? " +bias" : "");
+    compare(name, d_out, out, NO, product_tol());
+
+    float *dout = rand_host(NO, 1), *dinp = rand_host(NC, 0.1f), *dw = rand_host(WC, 0.1f);
+    float *db = rand_host(OC, 0.1f);
+    float *d_dout = gpu_floats(dout, NO), *d_dinp = gpu_floats(dinp, NC);
+    float *d_dw = gpu_floats(dw, WC), *d_db = gpu_floats(db, OC);
+    gpu->matmul_backward(with_dinp ? d_dinp : NULL, d_dw, with_bias ? d_db : NULL, d_dout, d_inp,
+                         d_w, N, C, OC);
+    float *once = from_gpu(d_dw, WC);
+    gpu->upload(d_dinp, dinp, NC * sizeof(float));
+    gpu->upload(d_dw, dw, WC * sizeof(float));
+    gpu->upload(d_db, db, OC * sizeof(float));
+    gpu->matmul_backward(with_dinp ? d_dinp : NULL, d_dw, with_bias ? d_db : NULL, d_dout, d_inp,
+                         d_w, N, C, OC);
+    cpu->matmul_backward(with_dinp ? dinp : NULL, dw, with_bias ? db : NULL, dout, inp, w, N, C,
+                         OC);
+    compare("matmul bwd dinp", d_dinp, dinp, NC, product_tol()); /* untouched when NULL */
+    compare("matmul bwd dweight", d_dw, dw, WC, product_tol());
+    compare("matmul bwd dbias", d_db, db, OC, TOL_FP32); /* fp32 column sums */
+    check_repeat("matmul bwd dweight", d_dw, once, WC);
+
+    gpu->release(d_inp), gpu->release(d_w), gpu->release(d_b), gpu->release(d_out);
+    gpu->release(d_dout), gpu->release(d_dinp), gpu->release(d_dw), gpu->release(d_db);
+    free(inp), free(w), free(b), free(out), free(dout), free(dinp), free(dw), free(db);
+    free(once);
+}
+
+/* ---- attention ---------------------------------------------------------------------- */
+
+static void test_attention(int B, int T, int C, int NH) {
+    size_t nqkv = (size_t)B * T * 3 * C, nout = (size_t)B * T * C, natt = (size_t)B * NH * T * T;
+    char name[96];
+    float *qkv = rand_host(nqkv, 1.5f), *out = nan_host(nout), *att = nan_host(natt);
+    float *d_qkv = gpu_floats(qkv, nqkv), *d_out = gpu_floats(out, nout);
+    float *d_att = gpu_floats(att, natt);
+    cpu->attention_forward(out, att, qkv, B, T, C, NH);
+    gpu->attention_forward(d_out, d_att, d_qkv, B, T, C, NH);
+    snprintf(name, sizeof name, "attention fwd B=%d T=%d C=%d NH=%d", B, T, C, NH);
+    compare(name, d_out, out, nout, product_tol());
+    compare("attention fwd att", d_att, att, natt, product_tol());
+    /* above the diagonal: exact zeros */
+    float *gatt = from_gpu(d_att, natt);
+    size_t nonzero = 0;
+    for (size_t bh = 0; bh < (size_t)B * NH; bh++)
+        for (int t = 0; t < T; t++)
+            for (int j = t + 1; j < T; j++) nonzero += gatt[(bh * T + t) * T + j] != 0.0f;
+    CHECKF(nonzero == 0, "%s attention: %zu non-zero entries above the diagonal", gpu->name,
+           nonzero);
+
+    /* the backward from the CPU's att on both sides; datt is scratch (poisoned, unchecked) */
+    float *dout = rand_host(nout, 1), *dqkv = rand_host(nqkv, 0.1f), *datt = nan_host(natt);
+    gpu->upload(d_att, att, natt * sizeof(float));
+    float *d_dout = gpu_floats(dout, nout), *d_dqkv = gpu_floats(dqkv, nqkv);
+    float *d_datt = gpu_floats(datt, natt);
+    gpu->attention_backward(d_dqkv, d_datt, d_dout, d_qkv, d_att, B, T, C, NH);
+    float *once = from_gpu(d_dqkv, nqkv);
+    gpu->upload(d_dqkv, dqkv, nqkv * sizeof(float));
+    gpu_poison(d_datt, natt);
+    gpu->attention_backward(d_dqkv, d_datt, d_dout, d_qkv, d_att, B, T, C, NH);
+    cpu->attention_backward(dqkv, datt, dout, qkv, att, B, T, C, NH);
+    compare("attention bwd dqkv", d_dqkv, dqkv, nqkv, product_tol());
+    check_repeat("attention bwd dqkv", d_dqkv, once, nqkv);
+
+    gpu->release(d_qkv), gpu->release(d_out), gpu->release(d_att), gpu->release(d_dout);
+    gpu->release(d_dqkv), gpu->release(d_datt);
+    free(qkv), free(out), free(att), free(gatt), free(dout), free(dqkv), free(datt), free(once);
+}
+
+/* ---- gelu, residual: elementwise, aligned (vector path) and offset by one (scalar) ---- */
+
+static void test_elementwise(size_t n, int offset) {
+    char name[96];
+    size_t m = n + offset;
+    float *x = rand_host(m, 4), *y = rand_host(m, 1), *out = nan_host(m), *dout = rand_host(m, 1);
+    float *da = rand_host(m, 0.1f), *db = rand_host(m, 0.1f);
+    float *d_x = gpu_floats(x, m), *d_y = gpu_floats(y, m), *d_out = gpu_floats(out, m);
+    float *d_dout = gpu_floats(dout, m), *d_da = gpu_floats(da, m), *d_db = gpu_floats(db, m);
+    int o = offset;
+
+    cpu->gelu_forward(out + o, x + o, n);
+    gpu->gelu_forward(d_out + o, d_x + o, n);
+    snprintf(name, sizeof name, "gelu fwd n=%zu offset %d", n, o);
+    compare(name, d_out + o, out + o, n, TOL_FP32);
+    cpu->gelu_backward(da + o, x + o, dout + o, n);
+    gpu->gelu_backward(d_da + o, d_x + o, d_dout + o, n);
+    compare("gelu bwd", d_da + o, da + o, n, TOL_FP32);
+
+    gpu_poison(d_out, m);
+    for (size_t i = 0; i < m; i++) out[i] = NAN;
+    cpu->residual_forward(out + o, x + o, y + o, n);
+    gpu->residual_forward(d_out + o, d_x + o, d_y + o, n);
+    snprintf(name, sizeof name, "residual fwd n=%zu offset %d", n, o);
+    compare(name, d_out + o, out + o, n, TOL_FP32);
+    cpu->residual_backward(da + o, db + o, dout + o, n);
+    gpu->residual_backward(d_da + o, d_db + o, d_dout + o, n);
+    compare("residual bwd da", d_da + o, da + o, n, TOL_FP32);
+    compare("residual bwd db", d_db + o, db + o, n, TOL_FP32);
+
+    gpu->release(d_x), gpu->release(d_y), gpu->release(d_out), gpu->release(d_dout);
+    gpu->release(d_da), gpu->release(d_db);
+    free(x), free(y), free(out), free(dout), free(da), free(db);
+}
+
+/* ---- crossentropy ------------------------------------------------------------------- */
+
+static void test_crossentropy(int N, int V) {
+    size_t NV = (size_t)N * V;
+    char name[96];
+    int *targets = malloc(N * sizeof *targets);
+    for (int i = 0; i < N; i++) targets[i] = irand(V);
+    float *logits = rand_host(NV, 3), *w = rand_host(N, 1), *bits = nan_host(N);
+    float *dlogits = nan_host(NV);
+    logits[0] += 40; /* a large logit: the max subtraction must hold */
+    w[1] = 0;        /* a masked position */
+    int *d_t = to_gpu(targets, N * sizeof(int));
+    float *d_l = gpu_floats(logits, NV), *d_w = gpu_floats(w, N), *d_bits = gpu_floats(bits, N);
+    float *d_dl = gpu_floats(dlogits, NV);
+
+    cpu->crossentropy_forward(bits, logits, targets, N, V);
+    gpu->crossentropy_forward(d_bits, d_l, d_t, N, V);
+    snprintf(name, sizeof name, "crossentropy fwd N=%d V=%d", N, V);
+    compare(name, d_bits, bits, N, TOL_FP32);
+    cpu->crossentropy_backward(dlogits, logits, targets, w, N, V);
+    gpu->crossentropy_backward(d_dl, d_l, d_t, d_w, N, V);
+    compare("crossentropy bwd dlogits (overwrites)", d_dl, dlogits, NV, TOL_FP32);
+    float *g = from_gpu(d_dl, NV);
+    for (int j = 0; j < V; j++) CHECK(g[1 * V + j] == 0.0f); /* weight 0: exact zeros */
+
+    /* uniform prediction over 256 bytes: exactly 8 bits */
+    if (V == 256) {
+        float *zl = calloc(NV, sizeof *zl);
+        gpu->upload(d_l, zl, NV * sizeof(float));
+        gpu->crossentropy_forward(d_bits, d_l, d_t, N, V);
+        float *zb = from_gpu(d_bits, N);
+        for (int i = 0; i < N; i++)
+            CHECKF(zb[i] == 8.0f, "%s: zero logits give %.9g bits, want 8", gpu->name, zb[i]);
+        free(zl), free(zb);
+    }
+    gpu->release(d_t), gpu->release(d_l), gpu->release(d_w), gpu->release(d_bits);
+    gpu->release(d_dl);
+    free(targets), free(logits), free(w), free(bits), free(dlogits), free(g);
+}
+
+/* ---- adamw, sum_of_squares ------------------------------------------------------------ */
+
+static void test_adamw(size_t n) {
+    const float lr = 0.01f, b1 = 0.9f, b2 = 0.95f, eps = 1e-8f, wd = 0.1f, gs = 0.7f;
+    float *p = rand_host(n, 1), *m = rand_host(n, 0.1f), *v = rand_host(n, 0.1f);
+    for (size_t i = 0; i < n; i++) v[i] = fabsf(v[i]); /* a second moment */
+    float *d_p = gpu_floats(p, n), *d_m = gpu_floats(m, n), *d_v = gpu_floats(v, n);
+    for (int t = 1; t <= 3; t++) {
+        float *grad = rand_host(n, 2), *d_g = gpu_floats(grad, n);
+        cpu->adamw_update(p, grad, m, v, n, lr, b1, b2, eps, wd, gs, t);
+        gpu->adamw_update(d_p, d_g, d_m, d_v, n, lr, b1, b2, eps, wd, gs, t);
+        gpu->release(d_g);
+        free(grad);
+    }
+    compare("adamw param (3 steps)", d_p, p, n, TOL_FP32);
+    compare("adamw m", d_m, m, n, TOL_FP32);
+    compare("adamw v", d_v, v, n, TOL_FP32);
+    gpu->release(d_p), gpu->release(d_m), gpu->release(d_v);
+    free(p), free(m), free(v);
+}
+
+static void test_sum_of_squares(void) {
+    size_t sizes[] = {0, 1, 5, 1000, 65537, 1000003};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        float *x = rand_host(n, 3), *d_x = gpu_floats(x, n ? n : 1);
+        double want = cpu->sum_of_squares(x, n), got = gpu->sum_of_squares(d_x, n);
+        CHECKF(fabs(got - want) <= 1e-12 * fmax(1, want), "%s sum_of_squares n=%zu: %.17g vs %.17g",
+               gpu->name, n, got, want);
+        CHECKF(gpu->sum_of_squares(d_x, n) == got, "%s sum_of_squares n=%zu: not repeatable",
+               gpu->name, n);
+        gpu->release(d_x);
+        free(x);
+    }
+    printf("  %-9s sum_of_squares: within 1e-12 of the CPU, repeatable\n", gpu->name);
+}
+
+/* ---- memory ----------------------------------------------------------------------------- */
+
+static void test_memory(void) {
+    enum { n = 1000 };
+    float *d = gpu->alloc(n * sizeof(float)), src[n], back[n];
+    CHECK(d != NULL);
+    gpu->download(back, d, sizeof back);
+    for (int i = 0; i < n; i++) CHECK(back[i] == 0.0f); /* alloc zeroes */
+    for (int i = 0; i < n; i++) src[i] = (float)i + 0.5f;
+    gpu->upload(d, src, sizeof src);
+    gpu->zero(d + 10, 20 * sizeof(float));
+    gpu->download(back, d, sizeof back);
+    for (int i = 0; i < n; i++) CHECK(back[i] == (i >= 10 && i < 30 ? 0.0f : src[i]));
+    gpu->release(d);
+}
+
+int main(void) {
+    if (cuda_device_count() == 0) {
+        printf("SKIP: no CUDA device\n");
+        return 77;
+    }
+    char err[256];
+    if (cuda_backend_init(0, err, sizeof err) != 0) {
+        fprintf(stderr, "cuda_backend_init: %s\n", err);
+        return 1;
+    }
+    const char *env = getenv("MDL_TEST_SEED");
+    uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ (uint64_t)clock() << 32;
+    rng_state = seed;
+    printf("test_gpu_ops: seed %llu (MDL_TEST_SEED=%llu repeats this run)\n",
+           (unsigned long long)seed, (unsigned long long)seed);
+    cpu = cpu_backend();
+    CHECK(!strcmp(cuda_backend(MDL_PRECISION_FP32)->name, "cuda-fp32"));
+    CHECK(!strcmp(cuda_backend(MDL_PRECISION_BF16)->name, "cuda-bf16"));
+
+    for (bf16 = 0; bf16 <= 1; bf16++) {
+        gpu = cuda_backend(bf16 ? MDL_PRECISION_BF16 : MDL_PRECISION_FP32);
+        test_memory();
+        test_embedding(3, 37, 72); /* C % 4 == 0: vector path */
+        test_embedding(2, 45, 70); /* scalar path */
+        test_embedding(4, 64, 200);
+        test_layernorm(111, 100);
+        test_layernorm(256, 128);
+        test_layernorm(70, 257);
+        test_matmul(97, 70, 45, 1, 1);
+        test_matmul(97, 70, 45, 0, 1);
+        test_matmul(33, 256, 256, 1, 0);
+        test_matmul(128, 128, 384, 1, 1);
+        test_matmul(200, 512, 128, 1, 1);
+        test_attention(2, 37, 48, 3);
+        test_attention(3, 64, 128, 4);
+        test_attention(1, 130, 60, 4); /* head size 15 */
+        test_elementwise(1000, 0);
+        test_elementwise(1003, 0);
+        test_elementwise(1003, 1); /* unaligned: scalar path */
+        test_crossentropy(77, 256);
+        test_crossentropy(50, 100);
+        test_adamw(1003);
+        test_sum_of_squares();
+    }
+    printf("largest relative error: cuda-fp32 %.2e (tolerance %.0e), cuda-bf16 %.2e (tolerance "
+           "%.0e for matmul and attention)\n",
+           worst[0], TOL_FP32, worst[1], TOL_BF16);
+    cuda_backend_shutdown();
+    return tests_done("test_gpu_ops");
+}
