@@ -20,12 +20,20 @@ typedef struct train_options {
     const char *device; /* cpu | cuda | auto */
     int threads;        /* 0: all cores */
     int quiet;
-    const char **holdout; /* --holdout GLOB, repeatable */
+    const char **holdout; /* --holdout GLOB (repeatable), then corpus.holdout's globs */
     size_t n_holdout;
+    char *holdout_text; /* the split copy of corpus.holdout the list points into */
     const char *codecs; /* run only: --codecs, default "default" */
     const char *orders; /* run only: --orders, default "0,1,2,3" */
     char *command_line; /* argv joined, for the results file */
+    const char *checkpoint_dir; /* --checkpoint-dir, default OUTPUT.ckpt */
+    const char *resume;         /* --resume PATH|auto, or NULL */
+    char *default_ckpt_dir;     /* OUTPUT.ckpt when --checkpoint-dir is not given */
 } train_options;
+
+/* Exit code of a run preempted by SIGTERM or SIGUSR1 after writing its checkpoint
+ * (EX_TEMPFAIL: try again, with --resume). */
+#define MDL_EXIT_PREEMPTED 75
 
 typedef enum { FMT_TEXT, FMT_MARKDOWN, FMT_CSV, FMT_JSON } report_format;
 
@@ -37,6 +45,7 @@ int cmd_train(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_baselines(int argc, char **argv);
+int cmd_init_weights(int argc, char **argv);
 
 /* report --documents (cli_documents.c) over n results files. */
 int report_documents(report_format fmt, const char *sort, char **paths, int n);

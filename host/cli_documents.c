@@ -1,5 +1,6 @@
 /* `mdlbench report --documents`: the per-work table of each results file, every document
- * with its bytes and its prequential and final-model bits, sorted by a chosen column. */
+ * with its bytes and its prequential and final-model bits, sorted by a chosen column; when
+ * the extraction test ran, also the positions sampled in it and how many matched exactly. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ static void print_cell(double v, const char *fmt) {
 }
 
 static void print_documents(report_format fmt, const char *path, const document_row *d, size_t n) {
+    int ex = n > 0 && d[0].has_extract; /* the extraction columns */
     if (fmt == FMT_JSON) {
         printf("{\"file\": ");
         json_print_string(stdout, path);
@@ -66,31 +68,43 @@ static void print_documents(report_format fmt, const char *path, const document_
             json_print_number(stdout, d[i].final_bits, 0);
             printf(", \"final_bpb\": ");
             json_print_number(stdout, bpb(d[i].final_bits, d[i].bytes), 0);
+            if (ex)
+                printf(", \"extract_samples\": %u, \"extract_exact\": %u", d[i].extract_samples,
+                       d[i].extract_exact);
             printf("}");
         }
         printf("]}");
         return;
     }
     if (fmt == FMT_CSV) {
-        printf("file,document,bytes,preq_bits,preq_bpb,final_bits,final_bpb\n");
-        for (size_t i = 0; i < n; i++)
-            printf("\"%s\",\"%s\",%llu,%.6f,%.6f,%.6f,%.6f\n", path, d[i].name,
+        printf("file,document,bytes,preq_bits,preq_bpb,final_bits,final_bpb%s\n",
+               ex ? ",extract_samples,extract_exact" : "");
+        for (size_t i = 0; i < n; i++) {
+            printf("\"%s\",\"%s\",%llu,%.6f,%.6f,%.6f,%.6f", path, d[i].name,
                    (unsigned long long)d[i].bytes, d[i].preq_bits, bpb(d[i].preq_bits, d[i].bytes),
                    d[i].final_bits, bpb(d[i].final_bits, d[i].bytes));
+            if (ex) printf(",%u,%u", d[i].extract_samples, d[i].extract_exact);
+            printf("\n");
+        }
         return;
     }
     if (fmt == FMT_MARKDOWN) {
         printf("Documents of %s\n\n| document | bytes | preq bits | preq bpb | final bits | "
-               "final bpb |\n|---|---:|---:|---:|---:|---:|\n",
-               path);
-        for (size_t i = 0; i < n; i++)
-            printf("| %s | %llu | %.1f | %.4f | %.1f | %.4f |\n", d[i].name,
+               "final bpb |%s\n|---|---:|---:|---:|---:|---:|%s\n",
+               path, ex ? " extract samples | exact |" : "", ex ? "---:|---:|" : "");
+        for (size_t i = 0; i < n; i++) {
+            printf("| %s | %llu | %.1f | %.4f | %.1f | %.4f |", d[i].name,
                    (unsigned long long)d[i].bytes, d[i].preq_bits, bpb(d[i].preq_bits, d[i].bytes),
                    d[i].final_bits, bpb(d[i].final_bits, d[i].bytes));
+            if (ex) printf(" %u | %u |", d[i].extract_samples, d[i].extract_exact);
+            printf("\n");
+        }
         return;
     }
-    printf("%s\n%-40s %10s %12s %12s %12s %12s\n", path, "document", "bytes", "preq_bits",
-           "preq_bpb", "final_bits", "final_bpb");
+    printf("%s\n%-40s %10s %12s %12s %12s %12s", path, "document", "bytes", "preq_bits", "preq_bpb",
+           "final_bits", "final_bpb");
+    if (ex) printf(" %8s %8s", "samples", "exact");
+    printf("\n");
     for (size_t i = 0; i < n; i++) {
         const char *base = strrchr(d[i].name, '/');
         printf("%-40s %10llu", base ? base + 1 : d[i].name, (unsigned long long)d[i].bytes);
@@ -98,6 +112,7 @@ static void print_documents(report_format fmt, const char *path, const document_
         print_cell(bpb(d[i].preq_bits, d[i].bytes), " %12.4f");
         print_cell(d[i].final_bits, " %12.1f");
         print_cell(bpb(d[i].final_bits, d[i].bytes), " %12.4f");
+        if (ex) printf(" %8u %8u", d[i].extract_samples, d[i].extract_exact);
         printf("\n");
     }
 }

@@ -1,4 +1,5 @@
-/* `mdlbench report`: one row per results file, as text, markdown, csv or json. */
+/* `mdlbench report`: one row per results file, as text, markdown, csv or json; with
+ * --passes, the per-pass table of each file. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,14 +10,17 @@
 #include "baseline_print.h"
 #include "results.h"
 #include "results_baselines.h"
+#include "results_passes_read.h"
 #include "results_two_part.h"
 
 static void report_usage(FILE *f) {
     fprintf(f, "usage: mdlbench report FILE.h5... [--format text|markdown|csv|json]\n"
-               "                      [--documents [--sort COLUMN]]\n"
+               "                      [--documents [--sort COLUMN] | --passes]\n"
                "\n"
                "Prints one row per model run: corpus size, parameters, prequential and\n"
-               "final-model bits per byte, first-step bits per byte, speed and MFU; then, for\n"
+               "final-model bits per byte, first-step bits per byte, speed and MFU (and the\n"
+               "number of passes when a run made more than one, the extraction test's\n"
+               "exact-match rates in trained and held-out documents when it ran); then, for\n"
                "each file with baselines (from `run` or `baselines -o`), their table in\n"
                "lzbench's columns. The json form is an array with one object per file: every\n"
                "summary field and a \"baselines\" array.\n"
@@ -24,30 +28,43 @@ static void report_usage(FILE *f) {
                "options:\n"
                "  -f, --format FMT   text (default), markdown, csv or json\n"
                "  --documents        the per-work table instead: each document's bytes,\n"
-               "                     prequential and final-model bits and bits per byte\n"
+               "                     prequential and final-model bits and bits per byte (and\n"
+               "                     extraction samples and exact matches when the test ran)\n"
                "  --sort COLUMN      order of --documents: preq_bits (default), preq_bpb,\n"
                "                     final_bpb, bytes (all largest first) or name\n"
+               "  --passes           the per-pass table instead (train.passes): each pass's\n"
+               "                     bits per byte while training, after it, and on the\n"
+               "                     held-out documents after it\n"
                "  -h, --help         this help\n");
 }
 
-/* A numeric summary field of the table: its column header, csv header and format. */
+/* When a column is shown: always, or only when some file of the report has more than one
+ * pass, or only when some file has extraction samples. */
+enum { COL_ALWAYS, COL_PASSES, COL_EXTRACT };
+
+/* A numeric summary field of the table: its column header, csv header, format and when it
+ * is shown. */
 typedef struct column {
     const char *header;
     const char *key;
     const char *fmt;
+    int when;
 } column;
 
 static const column COLUMNS[] = {
-    {"bytes", "corpus_bytes", "%.0f"},
-    {"docs", "n_documents", "%.0f"},
-    {"params", "n_params", "%.0f"},
-    {"preq_bpb", "preq_bpb", "%.4f"},
-    {"final_bpb", "final_bpb", "%.4f"},
-    {"first_bpb", "first_step_bpb", "%.4f"},
-    {"ratio%", "ratio_percent", "%.2f"},
-    {"bytes/s", "bytes_per_s", "%.0f"},
-    {"MFU%", "mfu", "%.1f"},
-    {"wall_s", "wall_s", "%.1f"},
+    {"bytes", "corpus_bytes", "%.0f", COL_ALWAYS},
+    {"docs", "n_documents", "%.0f", COL_ALWAYS},
+    {"params", "n_params", "%.0f", COL_ALWAYS},
+    {"preq_bpb", "preq_bpb", "%.4f", COL_ALWAYS},
+    {"final_bpb", "final_bpb", "%.4f", COL_ALWAYS},
+    {"first_bpb", "first_step_bpb", "%.4f", COL_ALWAYS},
+    {"ratio%", "ratio_percent", "%.2f", COL_ALWAYS},
+    {"bytes/s", "bytes_per_s", "%.0f", COL_ALWAYS},
+    {"MFU%", "mfu", "%.1f", COL_ALWAYS},
+    {"wall_s", "wall_s", "%.1f", COL_ALWAYS},
+    {"passes", "passes", "%.0f", COL_PASSES},
+    {"tr_exact%", "trained_exact_percent", "%.1f", COL_EXTRACT},
+    {"ho_exact%", "heldout_exact_percent", "%.1f", COL_EXTRACT},
 };
 #define N_COLUMNS (sizeof COLUMNS / sizeof COLUMNS[0])
 
@@ -71,9 +88,23 @@ static double column_value(const run_summary *s, size_t i) {
         return s->bytes_per_s;
     case 8:
         return 100.0 * s->mfu;
-    default:
+    case 9:
         return s->wall_s;
+    case 10:
+        return s->passes ? (double)s->passes : 1.0; /* files before train.passes: one */
+    case 11:
+        return 100.0 * s->trained_exact_rate;
+    default:
+        return 100.0 * s->heldout_exact_rate;
     }
+}
+
+/* The optional column groups some file of the report needs (bit 1 << COL_...). */
+static int columns_needed(const run_summary *s) {
+    int need = 1 << COL_ALWAYS;
+    if (s->passes > 1) need |= 1 << COL_PASSES;
+    if (s->trained_extract_samples + s->heldout_extract_samples > 0) need |= 1 << COL_EXTRACT;
+    return need;
 }
 
 static void json_number(const char *key, double v, int is_int, int *first) {
@@ -104,6 +135,15 @@ static void print_json_summary(const run_summary *s) {
     json_number("heldout_bytes", (double)s->heldout_bytes, 1, &first);
     json_number("heldout_bpb", s->heldout_bpb, 0, &first);
     json_number("memorization_gap_bpb", s->memorization_gap_bpb, 0, &first);
+    json_number("passes", (double)s->passes, 1, &first);
+    json_number("extract_prefix", (double)s->extract_prefix, 1, &first);
+    json_number("extract_suffix", (double)s->extract_suffix, 1, &first);
+    json_number("trained_extract_samples", (double)s->trained_extract_samples, 1, &first);
+    json_number("trained_exact_rate", s->trained_exact_rate, 0, &first);
+    json_number("trained_mean_matched", s->trained_mean_matched, 0, &first);
+    json_number("heldout_extract_samples", (double)s->heldout_extract_samples, 1, &first);
+    json_number("heldout_exact_rate", s->heldout_exact_rate, 0, &first);
+    json_number("heldout_mean_matched", s->heldout_mean_matched, 0, &first);
     json_number("wall_s", s->wall_s, 0, &first);
     json_number("train_s", s->train_s, 0, &first);
     json_number("bytes_per_s", s->bytes_per_s, 0, &first);
@@ -116,11 +156,12 @@ static void print_json_summary(const run_summary *s) {
     json_print_string(stdout, s->device);
 }
 
-static void print_row(report_format fmt, const run_summary *s, const char *path) {
+static void print_row(report_format fmt, const run_summary *s, const char *path, int shown) {
     const char *sep = fmt == FMT_CSV ? "," : fmt == FMT_MARKDOWN ? " | " : "  ";
     if (fmt == FMT_MARKDOWN) printf("| ");
     printf(fmt == FMT_TEXT ? "%-28s" : "%s", path);
     for (size_t i = 0; i < N_COLUMNS; i++) {
+        if (!(shown & 1 << COLUMNS[i].when)) continue;
         char cell[64];
         double v = column_value(s, i);
         if (isnan(v))
@@ -132,17 +173,19 @@ static void print_row(report_format fmt, const run_summary *s, const char *path)
     printf("%s%s%s\n", sep, s->device, fmt == FMT_MARKDOWN ? " |" : "");
 }
 
-static void print_header(report_format fmt) {
+static void print_header(report_format fmt, int shown) {
     const char *sep = fmt == FMT_CSV ? "," : fmt == FMT_MARKDOWN ? " | " : "  ";
     if (fmt == FMT_MARKDOWN) printf("| ");
     printf(fmt == FMT_TEXT ? "%-28s" : "%s", "file");
     for (size_t i = 0; i < N_COLUMNS; i++)
-        printf(fmt == FMT_TEXT ? "%s%10s" : "%s%s", sep,
-               fmt == FMT_CSV ? COLUMNS[i].key : COLUMNS[i].header);
+        if (shown & 1 << COLUMNS[i].when)
+            printf(fmt == FMT_TEXT ? "%s%10s" : "%s%s", sep,
+                   fmt == FMT_CSV ? COLUMNS[i].key : COLUMNS[i].header);
     printf("%sdevice%s\n", sep, fmt == FMT_MARKDOWN ? " |" : "");
     if (fmt == FMT_MARKDOWN) {
         printf("|---");
-        for (size_t i = 0; i < N_COLUMNS; i++) printf("|---:");
+        for (size_t i = 0; i < N_COLUMNS; i++)
+            if (shown & 1 << COLUMNS[i].when) printf("|---:");
         printf("|---|\n");
     }
 }
@@ -208,12 +251,15 @@ static void print_report(report_format fmt, const run_file *files, int n) {
         printf("]\n");
         return;
     }
-    int any_summary = 0;
-    for (int i = 0; i < n; i++) any_summary |= files[i].has_summary;
+    int any_summary = 0, shown = 0;
+    for (int i = 0; i < n; i++) {
+        any_summary |= files[i].has_summary;
+        if (files[i].has_summary) shown |= columns_needed(&files[i].summary);
+    }
     if (any_summary) {
-        print_header(fmt);
+        print_header(fmt, shown);
         for (int i = 0; i < n; i++)
-            if (files[i].has_summary) print_row(fmt, &files[i].summary, files[i].path);
+            if (files[i].has_summary) print_row(fmt, &files[i].summary, files[i].path, shown);
     }
     for (int i = 0; i < n; i++) {
         if (files[i].baselines.n_rows == 0) continue;
@@ -223,15 +269,138 @@ static void print_report(report_format fmt, const run_file *files, int n) {
     }
 }
 
+/* ---- report --passes ------------------------------------------------------------------ */
+
+/* The pass table of one file: /passes, or for a file written before train.passes the one
+ * pass its summary describes (the same numbers /passes would hold). */
+static int read_pass_table(const char *path, pass_table *t) {
+    mdl_err err;
+    int got = results_read_passes(path, t, &err);
+    if (got < 0) return cli_error("%s", err.msg);
+    if (got > 0) return 0;
+    int has = results_has_summary(path);
+    if (has < 0) return cli_error("%s: cannot read the results file", path);
+    if (has == 0) return cli_error("%s: no model run in this file (no /passes or /summary)", path);
+    run_summary s;
+    if (results_read_summary(path, &s, &err) != 0) return cli_error("%s", err.msg);
+    if (!(t->rows = malloc(sizeof *t->rows))) return cli_error("out of memory");
+    t->bytes = s.corpus_bytes;
+    t->heldout_bytes = s.heldout_bytes;
+    t->rows[0] = (pass_read_row){1, s.preq_bits, s.final_bits,
+                                 s.heldout_bytes ? s.heldout_bpb * (double)s.heldout_bytes : NAN};
+    t->n = 1;
+    return 0;
+}
+
+static double per_byte(double bits, uint64_t bytes) {
+    return bytes ? bits / (double)bytes : NAN;
+}
+
+/* A csv cell: the number, or nothing for NaN. */
+static void csv_number(double v) {
+    if (!isnan(v)) printf("%.6f", v);
+}
+
+static void print_pass_table(report_format fmt, const char *path, const pass_table *t) {
+    if (fmt == FMT_JSON) {
+        printf("{\"file\": ");
+        json_print_string(stdout, path);
+        printf(", \"bytes\": %llu, \"heldout_bytes\": %llu, \"passes\": [",
+               (unsigned long long)t->bytes, (unsigned long long)t->heldout_bytes);
+        for (size_t i = 0; i < t->n; i++) {
+            const pass_read_row *r = &t->rows[i];
+            printf("%s{\"pass\": %lld, \"train_bits\": ", i ? ", " : "", (long long)r->pass);
+            json_print_number(stdout, r->train_bits, 0);
+            printf(", \"train_bpb\": ");
+            json_print_number(stdout, per_byte(r->train_bits, t->bytes), 0);
+            printf(", \"eval_bits\": ");
+            json_print_number(stdout, r->eval_bits, 0);
+            printf(", \"eval_bpb\": ");
+            json_print_number(stdout, per_byte(r->eval_bits, t->bytes), 0);
+            printf(", \"heldout_bits\": ");
+            json_print_number(stdout, r->heldout_bits, 0);
+            printf(", \"heldout_bpb\": ");
+            json_print_number(stdout, per_byte(r->heldout_bits, t->heldout_bytes), 0);
+            printf("}");
+        }
+        printf("]}");
+        return;
+    }
+    if (fmt == FMT_CSV) { /* one header for all files (print_passes) */
+        for (size_t i = 0; i < t->n; i++) {
+            const pass_read_row *r = &t->rows[i];
+            printf("\"%s\",%lld,", path, (long long)r->pass);
+            csv_number(r->train_bits);
+            printf(",");
+            csv_number(per_byte(r->train_bits, t->bytes));
+            printf(",");
+            csv_number(r->eval_bits);
+            printf(",");
+            csv_number(per_byte(r->eval_bits, t->bytes));
+            printf(",");
+            csv_number(r->heldout_bits);
+            printf(",");
+            csv_number(per_byte(r->heldout_bits, t->heldout_bytes));
+            printf("\n");
+        }
+        return;
+    }
+    int md = fmt == FMT_MARKDOWN;
+    if (md)
+        printf("Passes of %s\n\n| pass | train bpb | eval bpb | held-out bpb |\n"
+               "|---:|---:|---:|---:|\n",
+               path);
+    else
+        printf("%s\n%6s %12s %12s %12s\n", path, "pass", "train_bpb", "eval_bpb", "heldout_bpb");
+    for (size_t i = 0; i < t->n; i++) {
+        const pass_read_row *r = &t->rows[i];
+        double v[3] = {per_byte(r->train_bits, t->bytes), per_byte(r->eval_bits, t->bytes),
+                       per_byte(r->heldout_bits, t->heldout_bytes)};
+        printf(md ? "| %lld |" : "%6lld", (long long)r->pass);
+        for (int j = 0; j < 3; j++) {
+            char cell[32];
+            if (isnan(v[j]))
+                snprintf(cell, sizeof cell, "-");
+            else
+                snprintf(cell, sizeof cell, "%.4f", v[j]);
+            printf(md ? " %s |" : " %12s", cell);
+        }
+        printf("\n");
+    }
+}
+
+/* report --passes over n files: all read first, so a bad file prints only its error. */
+static int report_passes(report_format fmt, char **paths, int n) {
+    pass_table *tables = calloc((size_t)n, sizeof *tables);
+    int rc = tables ? 0 : cli_error("out of memory");
+    for (int i = 0; i < n && rc == 0; i++) rc = read_pass_table(paths[i], &tables[i]);
+    if (rc == 0 && fmt == FMT_JSON) printf("[\n");
+    if (rc == 0 && fmt == FMT_CSV)
+        printf("file,pass,train_bits,train_bpb,eval_bits,eval_bpb,heldout_bits,heldout_bpb\n");
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (fmt == FMT_JSON)
+            printf("  ");
+        else if (i && fmt != FMT_CSV)
+            printf("\n");
+        print_pass_table(fmt, paths[i], &tables[i]);
+        if (fmt == FMT_JSON) printf("%s\n", i + 1 < n ? "," : "");
+    }
+    if (rc == 0 && fmt == FMT_JSON) printf("]\n");
+    for (int i = 0; tables && i < n; i++) pass_table_free(&tables[i]);
+    free(tables);
+    return rc;
+}
+
 int cmd_report(int argc, char **argv) {
-    enum { OPT_DOCUMENTS = 256, OPT_SORT };
+    enum { OPT_DOCUMENTS = 256, OPT_SORT, OPT_PASSES };
     static const struct option longopts[] = {{"format", required_argument, 0, 'f'},
                                              {"documents", no_argument, 0, OPT_DOCUMENTS},
                                              {"sort", required_argument, 0, OPT_SORT},
+                                             {"passes", no_argument, 0, OPT_PASSES},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     report_format fmt = FMT_TEXT;
-    int documents = 0;
+    int documents = 0, passes = 0, sorted = 0;
     const char *sort = "preq_bits";
     optind = 1;
     opterr = 0;
@@ -255,6 +424,10 @@ int cmd_report(int argc, char **argv) {
             break;
         case OPT_SORT:
             sort = optarg;
+            sorted = 1;
+            break;
+        case OPT_PASSES:
+            passes = 1;
             break;
         case 'h':
             report_usage(stdout);
@@ -265,7 +438,10 @@ int cmd_report(int argc, char **argv) {
             return cli_error("report: unknown option %s (see --help)", argv[optind - 1]);
         }
     }
+    if (passes && documents) return cli_error("report: --passes and --documents are exclusive");
+    if (passes && sorted) return cli_error("report: --sort applies to --documents, not --passes");
     if (optind >= argc) return cli_error("report: no results file given (see --help)");
+    if (passes) return report_passes(fmt, argv + optind, argc - optind);
     if (documents) return report_documents(fmt, sort, argv + optind, argc - optind);
     /* read everything first, so a bad file prints nothing but its error */
     int n = argc - optind;

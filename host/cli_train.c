@@ -7,15 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "baselines/baseline_set.h"
 #include "cli.h"
+#include "cli_run_hooks.h"
 #include "device.h"
+#ifdef MDL_HAVE_CUDA
+#include "cuda_backend.h"
+#endif
 #include "prequential.h"
 #include "progress.h"
 #include "results.h"
+#include "results_analysis.h"
 #include "results_baselines.h"
 #include "results_two_part.h"
 #include "sgemm_bench.h"
@@ -33,8 +39,8 @@ static void train_usage(FILE *f, const char *cmd) {
             "                       paths sorted, symlinks resolved, duplicates removed);\n"
             "                       default " MDL_DEFAULT_CORPUS "\n"
             "  --holdout GLOB       hold out the documents whose path or file name matches\n"
-            "                       (repeatable; corpus.holdout_fraction adds more): never\n"
-            "                       trained on, coded by the final weights only\n"
+            "                       (repeatable; corpus.holdout and holdout_fraction add\n"
+            "                       more): never trained on, coded by the final weights only\n"
             "  -c, --config FILE    YAML config; keys not given keep the embedded defaults\n"
             "  --set KEY=VALUE      override one config key, e.g. --set model.n_layer=4\n"
             "                       (repeatable, applied after --config)\n"
@@ -44,6 +50,13 @@ static void train_usage(FILE *f, const char *cmd) {
             "                       CUDA backend are present, else cpu)\n"
             "  --threads N          CPU threads (default: all cores)\n"
             "  -q, --quiet          no progress line (it is only shown on a terminal anyway)\n"
+            "  --checkpoint-dir DIR checkpoints go here (default FILE.ckpt beside -o FILE):\n"
+            "                       every run.checkpoint_every steps and at the end of\n"
+            "                       training, and when SIGTERM or SIGUSR1 preempts the run\n"
+            "                       (it then exits with code 75)\n"
+            "  --resume PATH|auto   continue from a checkpoint file, or a directory's newest;\n"
+            "                       auto: the checkpoint directory's newest if there is one,\n"
+            "                       else start afresh. Same config and corpus required\n"
             "%s"
             "  -h, --help           this help\n",
             cmd,
@@ -65,6 +78,8 @@ static void train_usage(FILE *f, const char *cmd) {
 static void free_options(train_options *o) {
     free(o->corpus_paths);
     free(o->holdout);
+    free(o->holdout_text);
+    free(o->default_ckpt_dir);
     free(o->sets);
     free(o->command_line);
 }
@@ -86,20 +101,25 @@ static int parse_options(train_options *o, int argc, char **argv) {
         OPT_THREADS,
         OPT_CODECS,
         OPT_ORDERS,
-        OPT_HOLDOUT
+        OPT_HOLDOUT,
+        OPT_CHECKPOINT_DIR,
+        OPT_RESUME
     };
-    static const struct option longopts[] = {{"corpus", required_argument, 0, OPT_CORPUS},
-                                             {"config", required_argument, 0, 'c'},
-                                             {"set", required_argument, 0, OPT_SET},
-                                             {"output", required_argument, 0, 'o'},
-                                             {"device", required_argument, 0, OPT_DEVICE},
-                                             {"threads", required_argument, 0, OPT_THREADS},
-                                             {"quiet", no_argument, 0, 'q'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {"codecs", required_argument, 0, OPT_CODECS},
-                                             {"holdout", required_argument, 0, OPT_HOLDOUT},
-                                             {"orders", required_argument, 0, OPT_ORDERS},
-                                             {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        {"corpus", required_argument, 0, OPT_CORPUS},
+        {"config", required_argument, 0, 'c'},
+        {"set", required_argument, 0, OPT_SET},
+        {"output", required_argument, 0, 'o'},
+        {"device", required_argument, 0, OPT_DEVICE},
+        {"threads", required_argument, 0, OPT_THREADS},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {"codecs", required_argument, 0, OPT_CODECS},
+        {"holdout", required_argument, 0, OPT_HOLDOUT},
+        {"orders", required_argument, 0, OPT_ORDERS},
+        {"checkpoint-dir", required_argument, 0, OPT_CHECKPOINT_DIR},
+        {"resume", required_argument, 0, OPT_RESUME},
+        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->output = "mdlbench.h5";
     o->device = "auto";
@@ -122,6 +142,12 @@ static int parse_options(train_options *o, int argc, char **argv) {
             break;
         case 'c':
             o->config_path = optarg;
+            break;
+        case OPT_CHECKPOINT_DIR:
+            o->checkpoint_dir = optarg;
+            break;
+        case OPT_RESUME:
+            o->resume = optarg;
             break;
         case 'o':
             o->output = optarg;
@@ -163,10 +189,25 @@ static int parse_options(train_options *o, int argc, char **argv) {
         return cli_error("out of memory");
     if (strcmp(o->device, "cpu") && strcmp(o->device, "cuda") && strcmp(o->device, "auto"))
         return cli_error("--device %s: expected cpu, cuda or auto", o->device);
+    if (!o->checkpoint_dir) {
+        size_t n = strlen(o->output) + 6;
+        if (!(o->default_ckpt_dir = malloc(n))) return cli_error("out of memory");
+        snprintf(o->default_ckpt_dir, n, "%s.ckpt", o->output);
+        o->checkpoint_dir = o->default_ckpt_dir;
+    }
     return 0;
 }
 
-static int load_config(mdl_config *cfg, const train_options *o) {
+/* corpus.holdout's comma-separated globs join the --holdout ones (empty items skipped). */
+static int add_config_holdout(train_options *o, const char *globs) {
+    if (!(o->holdout_text = strdup(globs))) return cli_error("out of memory");
+    char *save = NULL;
+    for (char *g = strtok_r(o->holdout_text, ",", &save); g; g = strtok_r(NULL, ",", &save))
+        if (push_arg(&o->holdout, &o->n_holdout, g)) return cli_error("out of memory");
+    return 0;
+}
+
+static int load_config(mdl_config *cfg, train_options *o) {
     mdl_err err;
     if (config_default(cfg, &err) != 0) return cli_error("embedded default config: %s", err.msg);
     if (o->config_path && config_load_file(cfg, o->config_path, &err) != 0)
@@ -174,25 +215,53 @@ static int load_config(mdl_config *cfg, const train_options *o) {
     for (size_t i = 0; i < o->n_sets; i++)
         if (config_set(cfg, o->sets[i], &err) != 0) return cli_error("%s", err.msg);
     if (config_validate(cfg, &err) != 0) return cli_error("%s", err.msg);
-    return 0;
+    return add_config_holdout(o, cfg->corpus.holdout);
 }
 
-/* Picks the backend. The CUDA backend arrives with the CUDA issue; until then `cuda` is
- * refused with the reason and `auto` means the CPU. */
-static const mdl_ops *select_backend(const char *device, int threads, char *desc, size_t n) {
-    if (strcmp(device, "cuda") == 0) {
-        if (cuda_device_count() == 0)
-            cli_error("--device cuda: no CUDA device is available (%s)",
-                      strcmp(cuda_build_version(), "none (CPU-only build)") == 0
-                          ? "this is a CPU-only build"
-                          : "no GPU or driver found");
-        else
-            cli_error("--device cuda: the CUDA backend is not part of this version yet; use "
-                      "--device cpu");
+/* Picks the backend: cuda when asked (or with auto, when a GPU and the CUDA build are
+ * there), else the CPU; checks that the model fits in the device's free memory before
+ * anything is allocated. */
+static const mdl_ops *select_backend(const char *device, const mdl_config *cfg, int threads,
+                                     char *desc, size_t n) {
+    int want_cuda =
+        strcmp(device, "cuda") == 0 || (strcmp(device, "auto") == 0 && cuda_device_count() > 0);
+    if (!want_cuda) {
+        if (cfg->run.precision != PRECISION_FP32) {
+            cli_error("run.precision=bf16 needs the CUDA backend (--device cuda); the CPU "
+                      "backend computes in fp32");
+            return NULL;
+        }
+        cpu_describe(desc, n, threads);
+        return cpu_backend();
+    }
+#ifdef MDL_HAVE_CUDA
+    char why[256];
+    if (cuda_device_count() == 0) {
+        cli_error("--device cuda: no CUDA device is available (no GPU or driver found)");
         return NULL;
     }
-    cpu_describe(desc, n, threads);
-    return cpu_backend();
+    if (cuda_backend_init(0, why, sizeof why) != 0) {
+        cli_error("--device cuda: %s", why);
+        return NULL;
+    }
+    size_t need = model_memory_bytes(&cfg->model, (int)cfg->train.streams);
+    size_t have = cuda_backend_free_memory();
+    if (have > 0 && need > have) {
+        cli_error("the model needs %.2f GiB of GPU memory (%u streams x %u positions) but "
+                  "%.2f GiB are free: use fewer train.streams or a smaller model",
+                  (double)need / (1 << 30), cfg->train.streams, cfg->model.context,
+                  (double)have / (1 << 30));
+        return NULL;
+    }
+    char gpu[160];
+    if (cuda_device_describe(0, gpu, sizeof gpu) != 0) snprintf(gpu, sizeof gpu, "CUDA device 0");
+    snprintf(desc, n, "cuda: %s, %s", gpu, cfg->run.precision == PRECISION_BF16 ? "bf16" : "fp32");
+    return cuda_backend(cfg->run.precision == PRECISION_BF16 ? MDL_PRECISION_BF16
+                                                             : MDL_PRECISION_FP32);
+#else
+    cli_error("--device cuda: this is a CPU-only build (configure with CUDA to use a GPU)");
+    return NULL;
+#endif
 }
 
 static uint64_t varint_bytes(uint64_t v) {
@@ -219,93 +288,66 @@ static uint64_t header_bytes(const char *config_yaml, const corpus *c) {
     return total;
 }
 
-/* SIGINT or SIGTERM stops the run at the end of the current step: the results so far stay
- * in FILE.partial (status "interrupted") and the exit code is 128 + the signal. The
- * handler resets itself, so a second signal ends the process at once. */
-static volatile sig_atomic_t stop_signal = 0;
-
-static void on_stop_signal(int sig) {
-    stop_signal = sig;
-}
-
-static void install_stop_handlers(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sa.sa_flags = (int)SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-/* Curve rows are buffered and written (with a flush) every run.flush_seconds. */
-typedef struct run_state {
-    results_writer *results;
-    curve_row *pending;
-    size_t n_pending, cap_pending;
-    double last_flush, flush_seconds;
-    progress train_bar, eval_bar;
-    int show_progress, eval_started;
-    uint64_t eval_done; /* bytes of the current evaluation pass */
-    uint64_t bytes_done, total_bytes;
-} run_state;
-
-static int flush_curve(run_state *st, mdl_err *err) {
-    if (st->n_pending == 0) return 0;
-    int rc = results_append_curve(st->results, st->pending, st->n_pending, err);
-    st->n_pending = 0;
-    st->last_flush = now_seconds();
-    return rc;
-}
-
-static int on_step(void *ctx, const curve_row *row, mdl_err *err) {
-    run_state *st = ctx;
-    if (st->n_pending == st->cap_pending) {
-        size_t cap = st->cap_pending ? 2 * st->cap_pending : 256;
-        curve_row *grown = realloc(st->pending, cap * sizeof *grown);
-        if (!grown) return mdl_fail(err, "out of memory buffering the curve");
-        st->pending = grown;
-        st->cap_pending = cap;
-    }
-    st->pending[st->n_pending++] = *row;
-    st->bytes_done += (uint64_t)row->bytes;
-    if (stop_signal)
-        return mdl_fail(err, "stopped by signal %d after step %lld", (int)stop_signal,
-                        (long long)row->step);
-    progress_update(&st->train_bar, st->bytes_done, st->total_bytes, row->cum_bits);
-    return now_seconds() - st->last_flush >= st->flush_seconds ? flush_curve(st, err) : 0;
-}
-
-static int on_eval(void *ctx, uint64_t done, uint64_t total) {
-    run_state *st = ctx;
-    /* one pass for L_final, then one per two-part weight format: each restarts the bar */
-    if (!st->eval_started || done < st->eval_done) {
-        progress_finish(st->eval_started ? &st->eval_bar : &st->train_bar);
-        progress_start(&st->eval_bar, st->eval_started ? "two-part" : "final model");
-        st->eval_bar.enabled &= st->show_progress;
-        st->eval_started = 1;
-    }
-    st->eval_done = done;
-    progress_update(&st->eval_bar, done, total, NAN);
-    return stop_signal != 0;
-}
-
-/* After a stop signal: the curve so far is written and FILE.partial kept. */
-static int keep_interrupted(run_state *st, const char *output) {
+/* After SIGINT: the curve so far is written and FILE.partial kept. After SIGTERM or
+ * SIGUSR1 (preemption) likewise, with status "preempted", once the checkpoint is written. */
+static int keep_partial(run_state *st, const char *output) {
     mdl_err err;
-    int sig = (int)stop_signal;
-    if (flush_curve(st, &err) != 0 ||
-        results_close_partial(st->results, "interrupted", &err) != 0) {
+    int sig = stop_signal_received(), preempted = stop_is_preemption();
+    int code = preempted ? MDL_EXIT_PREEMPTED : 128 + sig;
+    if (run_state_flush(st, &err) != 0 ||
+        results_close_partial(st->results, preempted ? "preempted" : "interrupted", &err) != 0) {
         cli_error("%s", err.msg);
-        return 128 + sig;
+        return code;
     }
-    cli_error("stopped by signal %d after %llu bytes; the steps so far are in %s.partial", sig,
-              (unsigned long long)st->bytes_done, output);
-    return 128 + sig;
+    if (preempted && st->last_ckpt_path)
+        cli_error("preempted by signal %d: checkpoint %s (pass %llu, step %llu); the same "
+                  "command with --resume auto continues the run",
+                  sig, st->last_ckpt_path, (unsigned long long)st->last_pass + 1,
+                  (unsigned long long)st->last_step);
+    else
+        cli_error("stopped by signal %d after %llu bytes; the steps so far are in %s.partial", sig,
+                  (unsigned long long)st->bytes_done, output);
+    return code;
 }
 
-static void fill_summary(run_summary *s, const preq_result *r, const corpus *c, uint64_t header,
-                         double wall_s, double peak, int threads, const char *device) {
+/* --resume: a checkpoint file, a directory (its newest checkpoint), or auto (the newest in
+ * the checkpoint directory, if any). 0: loaded, 1: nothing to resume (auto), -1: error. */
+static int load_resume(const train_options *o, const char *ckpt_dir, const char *yaml,
+                       const corpus *c, preq_checkpoint *cp) {
+    mdl_err err;
+    char *path = NULL;
+    struct stat sb;
+    int rc = 0;
+    if (strcmp(o->resume, "auto") == 0 || (stat(o->resume, &sb) == 0 && S_ISDIR(sb.st_mode))) {
+        const char *dir = strcmp(o->resume, "auto") == 0 ? ckpt_dir : o->resume;
+        rc = checkpoint_find_latest(dir, &path, &err);
+        if (rc < 0) return cli_error("%s", err.msg), -1;
+        if (rc == 1 && strcmp(o->resume, "auto") == 0) return 1;
+        if (rc == 1) return cli_error("--resume %s: no checkpoint in this directory", dir), -1;
+    } else if (!(path = strdup(o->resume))) {
+        return cli_error("out of memory"), -1;
+    }
+    rc = checkpoint_read(path, cp, &err) != 0 ? cli_error("%s", err.msg) : 0;
+    if (rc == 0 && strcmp(cp->config_yaml, yaml) != 0)
+        rc = cli_error("--resume %s: the checkpoint was made with another configuration; resume "
+                       "with the same -c and --set options",
+                       path);
+    if (rc == 0 && (cp->corpus_bytes != c->n_bytes || cp->corpus_documents != c->n_docs ||
+                    cp->corpus_hash != corpus_fingerprint(c)))
+        rc = cli_error("--resume %s: the checkpoint was made on another corpus (or other "
+                       "held-out documents)",
+                       path);
+    if (rc == 0 && !o->quiet)
+        fprintf(stderr, "resuming from %s (pass %llu, step %llu)\n", path,
+                (unsigned long long)cp->pass + 1, (unsigned long long)cp->step);
+    if (rc != 0) checkpoint_free(cp);
+    free(path);
+    return rc ? -1 : 0;
+}
+
+static void fill_summary(run_summary *s, const preq_result *r, const corpus *c,
+                         const mdl_config *cfg, uint64_t header, double wall_s, double peak,
+                         int threads, const char *device) {
     memset(s, 0, sizeof *s);
     /* the coded stream: the documents trained on */
     double N = (double)r->layout.n_bytes;
@@ -328,6 +370,17 @@ static void fill_summary(run_summary *s, const preq_result *r, const corpus *c, 
     s->heldout_bytes = r->heldout_bytes;
     s->heldout_bpb = r->heldout_bytes ? r->heldout_bits / (double)r->heldout_bytes : NAN;
     s->memorization_gap_bpb = s->heldout_bpb - s->final_bpb;
+    s->passes = r->n_passes;
+    unsigned P, S;
+    extract_geometry(cfg, &P, &S);
+    s->extract_prefix = P;
+    s->extract_suffix = S;
+    s->trained_extract_samples = r->n_extract[0];
+    s->heldout_extract_samples = r->n_extract[1];
+    extract_rates(r->extract[0], r->n_extract[0], S, &s->trained_exact_rate,
+                  &s->trained_mean_matched);
+    extract_rates(r->extract[1], r->n_extract[1], S, &s->heldout_exact_rate,
+                  &s->heldout_mean_matched);
     s->wall_s = wall_s;
     s->train_s = r->train_s;
     s->bytes_per_s = N / r->train_s;
@@ -366,6 +419,21 @@ static void print_summary_table(const run_summary *s, const mdl_config *cfg, con
                "weights; memorization gap %+.4f bits/byte\n",
                (unsigned long long)s->heldout_documents, (unsigned long long)s->heldout_bytes,
                s->heldout_bpb, s->memorization_gap_bpb);
+    if (r->n_passes > 1) /* every pass is in /passes */
+        printf("  passes        %zu: the last one %.4f bits/byte while training, %.4f after it\n",
+               r->n_passes, r->passes[r->n_passes - 1].train_bits / (double)s->corpus_bytes,
+               r->passes[r->n_passes - 1].eval_bits / (double)s->corpus_bytes);
+    const char *groups[2] = {"trained", "held out"};
+    const uint64_t n_samples[2] = {s->trained_extract_samples, s->heldout_extract_samples};
+    const double exact[2] = {s->trained_exact_rate, s->heldout_exact_rate};
+    const double matched[2] = {s->trained_mean_matched, s->heldout_mean_matched};
+    for (int g = 0; g < 2; g++)
+        if (n_samples[g])
+            printf("  extraction    %-8s %llu samples of %llu+%llu bytes: %.1f%% exact, %.1f "
+                   "bytes matched on average\n",
+                   groups[g], (unsigned long long)n_samples[g],
+                   (unsigned long long)s->extract_prefix, (unsigned long long)s->extract_suffix,
+                   100.0 * exact[g], matched[g]);
     for (size_t i = 0; i < r->n_two_part; i++) {
         const two_part_row *t = &r->two_part[i];
         printf("  two-part %-4s %.4f bits/byte = weights %llu bytes (zstd -19) + data %.4f "
@@ -395,7 +463,7 @@ static int run_job(int argc, char **argv, int full) {
     }
     mdl_config cfg;
     corpus c = {0};
-    char *yaml = NULL;
+    char *yaml = NULL, *identity_yaml = NULL;
     results_writer *w = NULL;
     run_state st = {0};
     preq_result r = {0};
@@ -409,6 +477,7 @@ static int run_job(int argc, char **argv, int full) {
     baseline_set bset = {0};
     corpus trained = {0}; /* the documents not held out: the stream the model codes */
     baseline_plan plan = {.timing = {1, 0.0}, .per_document = 1, .on_row = cli_baseline_progress};
+    preq_checkpoint resume_cp = {0};
 
     if (load_config(&cfg, &o) != 0) goto done;
     if (full && (cli_parse_codecs(o.codecs, &specs, &plan.n_codecs) != 0 ||
@@ -427,11 +496,22 @@ static int run_job(int argc, char **argv, int full) {
         cli_error("%s", err.msg);
         goto done;
     }
-    if (!(ops = select_backend(o.device, threads, device, sizeof device))) goto done;
+    if (!(ops = select_backend(o.device, &cfg, threads, device, sizeof device))) goto done;
     if (!(yaml = config_to_yaml(&cfg, &err))) {
         cli_error("%s", err.msg);
         goto done;
     }
+    /* a checkpoint to resume from is checked before the results file is touched */
+    /* a checkpoint records the configuration less the keys that do not change results */
+    mdl_config identity = cfg;
+    identity.run.flush_seconds = 1.0;
+    identity.run.checkpoint_every = identity.run.checkpoint_keep = 0;
+    if (!(identity_yaml = config_to_yaml(&identity, &err))) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    int resuming = o.resume ? load_resume(&o, o.checkpoint_dir, identity_yaml, &c, &resume_cp) : 1;
+    if (resuming < 0) goto done;
     o.command_line = cli_join_args(argc + 1, argv - 1);
     run_meta meta = {mdl_version, mdl_git_commit, o.command_line ? o.command_line : "",
                      yaml,        cfg.train.seed, device,
@@ -441,6 +521,7 @@ static int run_job(int argc, char **argv, int full) {
         goto done;
     }
     st.show_progress = !o.quiet;
+    install_stop_handlers();
     if (full && (plan.n_codecs || plan.n_orders)) {
         /* baselines first: they are quick beside training and show what to beat */
         int show = st.show_progress && isatty(2);
@@ -459,26 +540,45 @@ static int run_job(int argc, char **argv, int full) {
     st.flush_seconds = cfg.run.flush_seconds;
     st.last_flush = now_seconds();
     st.total_bytes = c.n_bytes;
+    st.ckpt_dir = o.checkpoint_dir;
+    st.ckpt_every = cfg.run.checkpoint_every;
+    st.ckpt_keep = cfg.run.checkpoint_keep;
+    st.steps = lay.steps;
+    st.passes = cfg.train.passes;
+    st.config_yaml = identity_yaml;
+    st.corpus = &c;
+    st.corpus_hash = corpus_fingerprint(&c);
+    if (resuming == 0 && run_state_resume(&st, &resume_cp, &err) != 0) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
     progress_start(&st.train_bar, "prequential");
     st.train_bar.enabled &= st.show_progress;
-    preq_hooks hooks = {&st, on_step, on_eval};
-    install_stop_handlers();
-    int loop_rc = prequential_run(&cfg, &c, ops, &hooks, &r, &err);
+    preq_hooks hooks = run_hooks(&st);
+    int loop_rc =
+        prequential_resume(&cfg, &c, ops, &hooks, resuming == 0 ? &resume_cp : NULL, &r, &err);
     progress_finish(&st.train_bar);
     if (st.eval_started) progress_finish(&st.eval_bar);
-    if (stop_signal) {
-        rc = keep_interrupted(&st, o.output);
+    if (stop_signal_received()) {
+        rc = keep_partial(&st, o.output);
         w = NULL;
         goto done;
     }
-    if (loop_rc != 0 || flush_curve(&st, &err) != 0) {
-        cli_error("%s", err.msg);
+    if (loop_rc != 0 || run_state_flush(&st, &err) != 0) {
+        cli_error("%s", loop_rc == PREQ_STOPPED ? "stopped" : err.msg);
         goto done;
     }
     run_summary sum;
     double peak = sgemm_flops(1024, 0.3);
-    fill_summary(&sum, &r, &c, header_bytes(yaml, &c), now_seconds() - t0, peak, threads, device);
+    fill_summary(&sum, &r, &c, &cfg, header_bytes(yaml, &c), now_seconds() - t0, peak, threads,
+                 device);
+    const extract_sample *samples[2] = {r.extract[0], r.extract[1]};
     if (results_write_document_bits(w, r.doc_preq_bits, r.doc_final_bits, &err) != 0 ||
+        results_write_passes(w, r.passes, r.n_passes, r.layout.n_bytes, r.heldout_bytes, &err) !=
+            0 ||
+        (cfg.analysis.extract_samples &&
+         results_write_extraction(w, samples, r.n_extract, (uint32_t)sum.extract_prefix,
+                                  (uint32_t)sum.extract_suffix, c.n_docs, &err) != 0) ||
         (r.n_two_part && results_write_two_part(w, r.two_part, r.n_two_part, &err) != 0) ||
         results_write_summary(w, &sum, &err) != 0) {
         cli_error("%s", err.msg);
@@ -501,8 +601,10 @@ done:
     free(specs);
     free(orders);
     preq_result_free(&r);
-    free(st.pending);
+    run_state_free(&st);
+    checkpoint_free(&resume_cp);
     free(yaml);
+    free(identity_yaml);
     corpus_view_free(&trained);
     corpus_free(&c);
     free_options(&o);

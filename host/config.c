@@ -54,16 +54,27 @@ extern const char mdl_default_config_yaml[];
     X(train, weight_decay, FLOAT, double)                                                          \
     X(train, grad_clip, FLOAT, double)                                                             \
     X(train, repeats_per_step, UINT, unsigned)                                                     \
+    X(train, passes, UINT, unsigned)                                                               \
     X(train, seed, UINT, uint64_t)
 #define RUN_KEYS(X)                                                                                \
     X(run, eval_final, BOOL, bool)                                                                 \
     X(run, two_part, BOOL, bool)                                                                   \
-    X(run, flush_seconds, FLOAT, double)
+    X(run, flush_seconds, FLOAT, double)                                                           \
+    X(run, precision, PRECISION, run_precision)                                                    \
+    X(run, checkpoint_every, UINT, unsigned)                                                       \
+    X(run, checkpoint_keep, UINT, unsigned)
 #define CORPUS_KEYS(X)                                                                             \
+    X(corpus, holdout, STRING, config_string)                                                      \
     X(corpus, holdout_fraction, FLOAT, double)                                                     \
     X(corpus, holdout_seed, UINT, uint64_t)
+#define ANALYSIS_KEYS(X)                                                                           \
+    X(analysis, extract_samples, UINT, unsigned)                                                   \
+    X(analysis, extract_prefix, UINT, unsigned)                                                    \
+    X(analysis, extract_suffix, UINT, unsigned)                                                    \
+    X(analysis, extract_seed, UINT, uint64_t)
 #define SECTIONS(X)                                                                                \
-    X(model, MODEL_KEYS) X(train, TRAIN_KEYS) X(run, RUN_KEYS) X(corpus, CORPUS_KEYS)
+    X(model, MODEL_KEYS)                                                                           \
+    X(train, TRAIN_KEYS) X(run, RUN_KEYS) X(corpus, CORPUS_KEYS) X(analysis, ANALYSIS_KEYS)
 
 /* The C type of each key must match mdl_config's, since values are copied bytewise. */
 #define CHECK_SIZE(sec, key, kind, ctype)                                                          \
@@ -72,9 +83,17 @@ MODEL_KEYS(CHECK_SIZE)
 TRAIN_KEYS(CHECK_SIZE)
 RUN_KEYS(CHECK_SIZE)
 CORPUS_KEYS(CHECK_SIZE)
+ANALYSIS_KEYS(CHECK_SIZE)
 
-/* Sparse structs: one pointer per key, NULL when the YAML does not give it. */
-#define SPARSE_MEMBER(sec, key, kind, ctype) ctype *key;
+/* Sparse structs: one pointer per key, NULL when the YAML does not give it. A string is
+ * a pointer to libcyaml's allocated copy. */
+#define SPARSE_TYPE_UINT(ctype) ctype
+#define SPARSE_TYPE_BOOL(ctype) ctype
+#define SPARSE_TYPE_FLOAT(ctype) ctype
+#define SPARSE_TYPE_SCHEDULE(ctype) ctype
+#define SPARSE_TYPE_PRECISION(ctype) ctype
+#define SPARSE_TYPE_STRING(ctype) char
+#define SPARSE_MEMBER(sec, key, kind, ctype) SPARSE_TYPE_##kind(ctype) * key;
 #define SPARSE_STRUCT(sec, KEYS)                                                                   \
     typedef struct sparse_##sec {                                                                  \
         KEYS(SPARSE_MEMBER)                                                                        \
@@ -84,6 +103,11 @@ SECTIONS(SPARSE_STRUCT)
 typedef struct sparse_config {
     SECTIONS(SPARSE_SECTION)
 } sparse_config;
+
+static const cyaml_strval_t precision_names[] = {
+    {"fp32", PRECISION_FP32},
+    {"bf16", PRECISION_BF16},
+};
 
 static const cyaml_strval_t schedule_names[] = {
     {"constant", SCHEDULE_CONSTANT},
@@ -95,6 +119,11 @@ static const cyaml_strval_t schedule_names[] = {
 #define FIELD_UINT(name, st, m) CYAML_FIELD_UINT_PTR(name, CYAML_FLAG_OPTIONAL, st, m)
 #define FIELD_BOOL(name, st, m) CYAML_FIELD_BOOL_PTR(name, CYAML_FLAG_OPTIONAL, st, m)
 #define FIELD_FLOAT(name, st, m) CYAML_FIELD_FLOAT_PTR(name, CYAML_FLAG_OPTIONAL, st, m)
+#define FIELD_STRING(name, st, m)                                                                  \
+    CYAML_FIELD_STRING_PTR(name, CYAML_FLAG_OPTIONAL, st, m, 0, CYAML_UNLIMITED)
+#define FIELD_PRECISION(name, st, m)                                                               \
+    CYAML_FIELD_ENUM_PTR(name, CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, st, m, precision_names,    \
+                         CYAML_ARRAY_LEN(precision_names))
 #define FIELD_SCHEDULE(name, st, m)                                                                \
     CYAML_FIELD_ENUM_PTR(name, CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, st, m, schedule_names,     \
                          CYAML_ARRAY_LEN(schedule_names))
@@ -374,6 +403,9 @@ static const char *expected(const cyaml_schema_field_t *f, char *buf, size_t siz
         return "true or false";
     case CYAML_FLOAT:
         return "a number";
+    case CYAML_STRING:
+        snprintf(buf, size, "a string of at most %zu bytes", sizeof(config_string) - 1);
+        return buf;
     default: /* CYAML_ENUM */
         snprintf(buf, size, "one of");
         for (uint32_t i = 0; i < f->value.enumeration.count; i++) {
@@ -454,6 +486,8 @@ static int check_value(const scanned_key *k, const cyaml_schema_field_t *f, prob
                            printable(v, shown, sizeof shown));
     } else if (f->value.type == CYAML_BOOL) {
         ok = is_bool(v);
+    } else if (f->value.type == CYAML_STRING) {
+        ok = strlen(v) < sizeof(config_string); /* libcyaml's own limit is off: this message */
     } else {
         ok = is_enum_value(f, v);
     }
@@ -611,7 +645,11 @@ static void merge(const sparse_config *sp, mdl_config *cfg) {
         const cyaml_schema_field_t *f = section_keys((int)s);
         for (int k = 0; f[k].key; k++) {
             const void *value = *(void *const *)(sec + f[k].data_offset);
-            if (value) memcpy((char *)cfg + section_offsets[s][k], value, f[k].value.data_size);
+            char *dst = (char *)cfg + section_offsets[s][k];
+            if (value && f[k].value.type == CYAML_STRING)
+                snprintf(dst, sizeof(config_string), "%s", (const char *)value);
+            else if (value)
+                memcpy(dst, value, f[k].value.data_size);
         }
     }
 }
@@ -791,8 +829,25 @@ int config_validate(const mdl_config *cfg, mdl_err *err) {
         positive(t->eps, "train.eps", err) ||
         non_negative(t->weight_decay, "train.weight_decay", err) ||
         non_negative(t->grad_clip, "train.grad_clip", err) ||
-        at_least_one(t->repeats_per_step, "train.repeats_per_step", err))
+        at_least_one(t->repeats_per_step, "train.repeats_per_step", err) ||
+        at_least_one(t->passes, "train.passes", err))
         return -1;
+    const analysis_config *a = &cfg->analysis;
+    unsigned P = a->extract_prefix ? a->extract_prefix : m->context - t->segment;
+    unsigned S = a->extract_suffix ? a->extract_suffix : t->segment;
+    if (a->extract_samples > 0 && P < m->context - t->segment)
+        return mdl_fail(err,
+                        "analysis.extract_prefix (%u) must be at least model.context - "
+                        "train.segment (%u): training only learns to predict the positions "
+                        "after a window's prefix",
+                        P, m->context - t->segment);
+    if (a->extract_samples > 0 && P == 0)
+        return mdl_fail(err, "analysis.extract_prefix must be at least 1");
+    if (a->extract_samples > 0 && (uint64_t)P + S > m->context)
+        return mdl_fail(err,
+                        "analysis.extract_prefix + analysis.extract_suffix (%u + %u) must be at "
+                        "most model.context (%u)",
+                        P, S, m->context);
     if ((unsigned)t->schedule >= CYAML_ARRAY_LEN(schedule_names))
         return mdl_fail(err, "train.schedule has no valid value (%d)", (int)t->schedule);
     if (cfg->corpus.holdout_fraction >= 1.0 ||
@@ -843,9 +898,29 @@ static void format_value(const cyaml_schema_field_t *f, const void *p, char *buf
     case CYAML_FLOAT:
         format_double(*(const double *)p, buf, size);
         break;
-    default:
-        snprintf(buf, size, "%s", lr_schedule_name(*(const lr_schedule *)p));
+    case CYAML_STRING: { /* double-quoted, so any text reads back as the same string */
+        size_t n = 0;
+        buf[n++] = '"';
+        for (const char *c = p; *c && n + 6 < size; c++) {
+            unsigned char ch = (unsigned char)*c;
+            if (ch < 0x20 || ch == 0x7f) {
+                n += (size_t)snprintf(buf + n, size - n, "\\x%02x", ch);
+                continue;
+            }
+            if (ch == '"' || ch == '\\') buf[n++] = '\\';
+            buf[n++] = (char)ch;
+        }
+        snprintf(buf + n, size - n, "\"");
         break;
+    }
+    default: { /* an enum: its YAML name */
+        int v;
+        memcpy(&v, p, sizeof v);
+        snprintf(buf, size, "unknown");
+        for (uint32_t i = 0; i < f->value.enumeration.count; i++)
+            if (f->value.enumeration.strings[i].val == v)
+                snprintf(buf, size, "%s", f->value.enumeration.strings[i].str);
+    } break;
     }
 }
 
@@ -858,7 +933,7 @@ char *config_to_yaml(const mdl_config *cfg, mdl_err *err) {
         fprintf(out, "%s:\n", config_fields[s].key);
         const cyaml_schema_field_t *f = section_keys((int)s);
         for (int k = 0; f[k].key; k++) {
-            char value[64];
+            char value[4 * sizeof(config_string) + 8];
             format_value(&f[k], (const char *)cfg + section_offsets[s][k], value, sizeof value);
             fprintf(out, "  %s: %s\n", f[k].key, value);
         }

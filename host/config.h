@@ -12,6 +12,10 @@
 
 typedef enum { SCHEDULE_CONSTANT = 0, SCHEDULE_COSINE = 1, SCHEDULE_INVERSE_SQRT = 2 } lr_schedule;
 
+/* Arithmetic of the matrix products: fp32 everywhere, or bf16 operands with fp32
+ * accumulation (CUDA backend only); weights, optimizer and bits stay fp32 in both. */
+typedef enum { PRECISION_FP32 = 0, PRECISION_BF16 = 1 } run_precision;
+
 typedef struct model_config {
     unsigned n_layer;    /* transformer blocks */
     unsigned n_head;     /* attention heads; must divide d_model */
@@ -32,6 +36,7 @@ typedef struct train_config {
     double weight_decay;       /* decoupled, on matrices and embeddings only */
     double grad_clip;          /* global-norm clipping threshold; 0 disables */
     unsigned repeats_per_step; /* R optimizer updates on each coded segment */
+    unsigned passes;           /* E passes over the corpus; only the first is prequential */
     uint64_t seed;             /* initial weights (part of the decoder) */
 } train_config;
 
@@ -40,18 +45,33 @@ typedef struct run_config {
     bool two_part;        /* two-part codes for fp32, bf16, int8, int4 weights (needs
                              eval_final) */
     double flush_seconds; /* results file is flushed at least this often */
+    run_precision precision;
+    unsigned checkpoint_every; /* steps between checkpoints (0: only when preempted) */
+    unsigned checkpoint_keep;  /* checkpoints kept (0: all) */
 } run_config;
 
+/* A string key's value, NUL-terminated. */
+typedef char config_string[512];
+
 typedef struct corpus_config {
+    config_string holdout;   /* comma-separated globs of held-out documents ("" none) */
     double holdout_fraction; /* documents held out (never trained on), chosen by seed */
     uint64_t holdout_seed;
 } corpus_config;
+
+typedef struct analysis_config {
+    unsigned extract_samples; /* K positions sampled per group (trained, held out); 0: off */
+    unsigned extract_prefix;  /* P bytes given to the model (0: context - segment) */
+    unsigned extract_suffix;  /* S bytes decoded greedily and compared (0: segment) */
+    uint64_t extract_seed;    /* which positions are sampled */
+} analysis_config;
 
 typedef struct mdl_config {
     model_config model;
     train_config train;
     run_config run;
     corpus_config corpus;
+    analysis_config analysis;
 } mdl_config;
 
 /* The embedded configs/default.yaml. */

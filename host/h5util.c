@@ -176,3 +176,22 @@ int group_open(hid_t f, const char *name, hid_t *g, const h5ctx *c) {
     *g = exists < 0 ? -1 : H5Gopen2(f, name, H5P_DEFAULT);
     return *g < 0 ? h5_fail(c, "cannot open group /%s", name) : 0;
 }
+
+int dataset_read_1d(hid_t loc, const char *name, hid_t mem_type, void *out, size_t n,
+                    const h5ctx *c) {
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return h5_fail(c, "cannot open dataset %s", name);
+    hid_t space = H5Dget_space(d);
+    hsize_t len = 0;
+    int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+    if (rank == 1) H5Sget_simple_extent_dims(space, &len, NULL);
+    if (space >= 0) H5Sclose(space);
+    int rc = 0;
+    if (rank != 1 || len != n)
+        rc = mdl_fail(c->err, "%s: dataset %s has %llu values, expected %zu", c->path, name,
+                      (unsigned long long)len, n);
+    else if (n > 0 && H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+        rc = h5_fail(c, "cannot read dataset %s", name);
+    H5Dclose(d);
+    return rc;
+}

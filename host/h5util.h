@@ -42,6 +42,10 @@ int group_open(hid_t f, const char *name, hid_t *g, const h5ctx *c);
 /* File access properties for every open: HDF5's flock() is off (see results.c). */
 hid_t fapl_no_locking(void);
 
+/* Reads a whole 1-D dataset that must hold exactly n values (mem_type elements). */
+int dataset_read_1d(hid_t loc, const char *name, hid_t mem_type, void *out, size_t n,
+                    const h5ctx *c);
+
 /* Attribute readers. 1: read, 0: absent, -1: error. Strings are malloc'd copies. */
 int attr_read_str(hid_t obj, const char *name, char **out, const h5ctx *c);
 int attr_read_num(hid_t obj, const char *name, hid_t mem_type, void *out, const h5ctx *c);

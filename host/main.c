@@ -17,6 +17,7 @@ static void usage(FILE *f) {
                "  baselines  classical compressors and context models on the same corpus\n"
                "  report   tables over results files (text, markdown, csv, json)\n"
                "  info     build features, library versions, devices; --bench measures sgemm\n"
+               "  init-weights  the initial weights of a configuration, in the checkpoint format\n"
                "\n"
                "`mdlbench COMMAND --help` describes each command's options.\n");
 }
@@ -40,7 +41,9 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "report") == 0) return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "info") == 0) return cmd_info(argc - 1, argv + 1);
     if (strcmp(cmd, "baselines") == 0) return cmd_baselines(argc - 1, argv + 1);
-    cli_error("unknown command '%s' (commands: run, train, baselines, report, info; see --help)",
+    if (strcmp(cmd, "init-weights") == 0) return cmd_init_weights(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (commands: run, train, baselines, report, info, "
+              "init-weights; see --help)",
               cmd);
     return 2;
 }

@@ -127,11 +127,12 @@ int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *
         total += bufs[i].count * bufs[i].elem;
         *bufs[i].ptr = ops->alloc(bufs[i].count * bufs[i].elem);
         if (!*bufs[i].ptr) {
+            size_t n_params = m->n_params;
             model_destroy(m);
             return mdl_fail(err,
                             "out of %s memory: the model needs more than %.1f MiB (%zu "
                             "parameters, %d streams x %u positions)",
-                            ops->name, (double)total / (1 << 20), m->n_params, max_B, mc->context);
+                            ops->name, (double)total / (1 << 20), n_params, max_B, mc->context);
         }
     }
     size_t off = 0;
@@ -142,6 +143,18 @@ int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *
     }
     *out = m;
     return 0;
+}
+
+size_t model_memory_bytes(const model_config *mc, int max_B) {
+    model m = {0};
+    m.cfg = *mc;
+    m.max_B = max_B;
+    compute_tensor_sizes(mc, m.tensor_size);
+    for (int i = 0; i < MDL_NUM_PARAM_TENSORS; i++) m.n_params += m.tensor_size[i];
+    buffer_spec bufs[MAX_BUFFERS];
+    size_t nb = list_buffers(&m, bufs), total = 0;
+    for (size_t i = 0; i < nb; i++) total += bufs[i].count * bufs[i].elem;
+    return total;
 }
 
 void model_destroy(model *m) {
@@ -202,6 +215,25 @@ real *model_grads(model *m) {
 }
 const real *model_logits(const model *m) {
     return m->logits;
+}
+
+void model_get_optimizer(const model *m, real *adam_m, real *adam_v, uint64_t *t) {
+    m->ops->download(adam_m, m->adam_m, m->n_params * sizeof(real));
+    m->ops->download(adam_v, m->adam_v, m->n_params * sizeof(real));
+    *t = (uint64_t)m->adam_t;
+}
+
+void model_set_optimizer(model *m, const real *adam_m, const real *adam_v, uint64_t t) {
+    m->ops->upload(m->adam_m, adam_m, m->n_params * sizeof(real));
+    m->ops->upload(m->adam_v, adam_v, m->n_params * sizeof(real));
+    m->adam_t = (int)t;
+}
+
+const char *model_tensor_name(int tensor) {
+    static const char *const names[MDL_NUM_PARAM_TENSORS] = {
+        "wte",  "wpe", "ln1w", "ln1b",    "qkvw",    "qkvb", "attprojw", "attprojb", "ln2w",
+        "ln2b", "fcw", "fcb",  "fcprojw", "fcprojb", "lnfw", "lnfb",     "headw",    "headb"};
+    return tensor >= 0 && tensor < MDL_NUM_PARAM_TENSORS ? names[tensor] : "?";
 }
 
 void model_init_weights(model *m, uint64_t seed) {
@@ -315,6 +347,10 @@ void model_forward(model *m, const int *tokens, int B, int T) {
     o->layernorm_forward(m->lnf, m->lnf_mean, m->lnf_rstd, layer_input(m, L), m->p[P_LNFW],
                          m->p[P_LNFB], N, C);
     o->matmul_forward(m->logits, m->lnf, m->p[P_HEADW], m->p[P_HEADB], N, C, MDL_VOCAB_OUT);
+}
+
+void model_download_logits(const model *m, size_t first, size_t n, real *host) {
+    m->ops->download(host, m->logits + first * MDL_VOCAB_OUT, n * MDL_VOCAB_OUT * sizeof(real));
 }
 
 void model_bits(model *m, const int *targets, real *bits) {

@@ -48,6 +48,9 @@ typedef struct model model;
 int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *ops, mdl_err *err);
 void model_destroy(model *m);
 
+/* Bytes of backend memory model_create would allocate (checked before allocating). */
+size_t model_memory_bytes(const model_config *mc, int max_B);
+
 size_t model_num_params(const model *m);
 /* Parameters outside the two embedding tables (they do no matmul FLOPs). */
 size_t model_num_params_nonembedding(const model *m);
@@ -64,6 +67,13 @@ void model_tensor_shape(const model *m, int tensor, size_t *rows, size_t *cols);
 void model_get_params(const model *m, real *host);
 void model_set_params(model *m, const real *host);
 
+/* The AdamW state: both moments (model_num_params values each) and the update count. */
+void model_get_optimizer(const model *m, real *adam_m, real *adam_v, uint64_t *t);
+void model_set_optimizer(model *m, const real *adam_m, const real *adam_v, uint64_t t);
+
+/* Tensor names in order ("wte", "wpe", "ln1w", ...), for files other programs read. */
+const char *model_tensor_name(int tensor);
+
 /* Deterministic initialisation from the counter-based RNG (host/rng.h), computed on the
  * host and uploaded, so every backend starts from identical weights: N(0, 0.02) for
  * matrices and embeddings, residual projections scaled by 1/sqrt(2 n_layer), LayerNorm
@@ -78,6 +88,10 @@ real *model_grads(model *m);
  * logits [B,T,256] in backend memory (model_logits). */
 void model_forward(model *m, const int *tokens, int B, int T);
 const real *model_logits(const model *m);
+
+/* After model_forward: copies the logits of positions [first, first + n) of the B*T
+ * positions ([n, 256] values) to host memory. */
+void model_download_logits(const model *m, size_t first, size_t n, real *host);
 
 /* After model_forward: per-position bits[B*T] of targets[B*T] (host memory), copied to
  * the host. Targets of masked positions must still be valid bytes (0..255). */

@@ -4,9 +4,11 @@
 #include "prequential.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "flops.h"
 #include "lr_schedule.h"
 #include "model.h"
@@ -113,10 +115,10 @@ static void free_batch(step_batch *b) {
     free(b->tokens), free(b->targets), free(b->weights), free(b->bits), free(b->window);
 }
 
-/* Teacher-forced pass with the current weights over the same layout: L_final (NaN when
- * the hook abandons it). */
+/* Teacher-forced pass with the current weights over the same layout: L(D | theta) (NaN
+ * when the hook stops it). `what` names the pass for the hook. */
 static double evaluate(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
-                       double *doc_bits, const preq_hooks *hooks) {
+                       double *doc_bits, const preq_hooks *hooks, const char *what) {
     double total = 0.0;
     uint64_t done = 0;
     for (uint64_t k = 0; k < lay->steps; k++) {
@@ -125,7 +127,7 @@ static double evaluate(model *m, step_batch *b, const stream_layout *lay, const 
         model_bits(m, b->targets, b->bits);
         total += attribute_bits(b, lay, c, k, doc_bits);
         done += b->coded;
-        if (hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, done, lay->n_bytes) != 0)
+        if (hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, what, done, lay->n_bytes) != 0)
             return NAN;
     }
     return total;
@@ -150,12 +152,14 @@ static int measure_two_part(model *m, step_batch *b, const stream_layout *lay, c
         free(buf);
         if (rc != 0) break;
         model_set_params(m, deq);
+        char what[32];
+        snprintf(what, sizeof what, "two-part %s", weight_format_name((weight_format)f));
         two_part_row *row = &out->two_part[out->n_two_part++];
         row->format = (weight_format)f;
         row->raw_bytes = n;
         row->weight_bytes = z;
         row->weight_bits = 8.0 * (double)z;
-        row->data_bits = evaluate(m, b, lay, c, doc_bits, hooks);
+        row->data_bits = evaluate(m, b, lay, c, doc_bits, hooks, what);
         row->total_bits = row->weight_bits + row->data_bits;
         row->total_bpb = row->total_bits / (double)lay->n_bytes;
         row->data_bpb = row->data_bits / (double)lay->n_bytes;
@@ -165,27 +169,156 @@ static int measure_two_part(model *m, step_batch *b, const stream_layout *lay, c
     return rc;
 }
 
-/* The held-out documents coded by the final weights, in their own streams (as many as the
- * training run, at most one per byte) with the same segment and context. */
-static double evaluate_held_out(model *m, step_batch *b, const mdl_config *cfg, const corpus *held,
-                                double *doc_bits, const preq_hooks *hooks, mdl_err *err) {
+/* The held-out documents' layout: their own streams (as many as the training run, at most
+ * one per byte) with the same segment and context. */
+static int held_out_layout(const mdl_config *cfg, const corpus *held, stream_layout *hlay,
+                           mdl_err *err) {
     mdl_config hcfg = *cfg;
     if (hcfg.train.streams > held->n_bytes) hcfg.train.streams = (unsigned)held->n_bytes;
-    stream_layout hlay;
-    if (stream_layout_make(&hlay, held->n_bytes, &hcfg, err) != 0) return NAN;
-    return evaluate(m, b, &hlay, held, doc_bits, hooks);
+    return stream_layout_make(hlay, held->n_bytes, &hcfg, err);
 }
 
-/* The loop over the trained documents c (a view); held (or NULL) are the held-out ones. */
+/* The held-out documents coded by the current weights. */
+static double evaluate_held_out(model *m, step_batch *b, const mdl_config *cfg, const corpus *held,
+                                double *doc_bits, const preq_hooks *hooks, mdl_err *err) {
+    stream_layout hlay;
+    if (held_out_layout(cfg, held, &hlay, err) != 0) return NAN;
+    return evaluate(m, b, &hlay, held, doc_bits, hooks, "held out");
+}
+
+/* Codes step k with the current weights (bits added to doc_bits), then makes the R
+ * updates on the same positions; `update` is the index of the first one in the schedule.
+ * Returns the step's bits; *lr and *norm are the first update's. */
+static double train_step(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
+                         const train_config *tc, uint64_t k, uint64_t update,
+                         uint64_t total_updates, double *doc_bits, double *lr, double *norm) {
+    build_step(b, lay, c, k);
+    model_forward(m, b->tokens, (int)lay->streams, (int)b->n);
+    model_bits(m, b->targets, b->bits);
+    double step_bits = attribute_bits(b, lay, c, k, doc_bits);
+    /* the training loss is the mean over the coded positions (in nats) */
+    size_t N = (size_t)(lay->streams * b->n);
+    for (size_t i = 0; i < N; i++) b->weights[i] /= (real)b->coded;
+    for (uint64_t r = 0; r < tc->repeats_per_step; r++) {
+        if (r > 0) model_forward(m, b->tokens, (int)lay->streams, (int)b->n);
+        model_backward(m, b->targets, b->weights);
+        double g = model_grad_norm(m), rate = lr_at(tc, update + r, total_updates);
+        model_update(m, tc, rate, g);
+        if (r == 0) *lr = rate, *norm = g;
+    }
+    return step_bits;
+}
+
+/* The extraction test on the trained documents c and the held-out ones (or NULL). */
+static int run_extraction(model *m, const mdl_config *cfg, const corpus *c, const corpus *held,
+                          preq_result *out, mdl_err *err) {
+    const analysis_config *a = &cfg->analysis;
+    const corpus *groups[2] = {c, held};
+    stream_layout lays[2] = {out->layout};
+    if (held && held_out_layout(cfg, held, &lays[1], err) != 0) return -1;
+    unsigned P, S;
+    extract_geometry(cfg, &P, &S);
+    for (int g = 0; g < 2; g++) {
+        if (!groups[g] || groups[g]->n_docs == 0) continue;
+        out->extract[g] = malloc(a->extract_samples * sizeof *out->extract[g]);
+        if (!out->extract[g]) return mdl_fail(err, "out of memory for the extraction samples");
+        extract_positions(groups[g], &lays[g], P, S, a, (uint64_t)g, out->extract[g],
+                          &out->n_extract[g]);
+        extract_decode(m, (int)cfg->train.streams, groups[g], P, S, out->extract[g],
+                       out->n_extract[g]);
+    }
+    return 0;
+}
+
+/* What the loop carries from step to step besides the model. */
+typedef struct loop_state {
+    uint64_t pass, step; /* the next step */
+    double pass_bits;    /* bits of the current pass so far */
+    double train_base;   /* seconds of the prequential pass before this process */
+    double start;        /* when this process's loop began */
+} loop_state;
+
+/* Offers a checkpoint at the boundary before (ls->pass, ls->step); 0 to go on, PREQ_STOPPED
+ * or -1. */
+static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, preq_result *out,
+                    mdl_err *err) {
+    if (!hooks || !hooks->want_checkpoint || !hooks->on_checkpoint ||
+        !hooks->want_checkpoint(hooks->ctx, ls->pass, ls->step))
+        return 0;
+    static const char *names[MDL_NUM_PARAM_TENSORS];
+    size_t sizes[MDL_NUM_PARAM_TENSORS];
+    for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
+        names[t] = model_tensor_name(t);
+        sizes[t] = model_tensor_size(m, t);
+    }
+    size_t P = model_num_params(m);
+    preq_checkpoint cp = {
+        .pass = ls->pass,
+        .step = ls->step,
+        .n_params = P,
+        .params = malloc(P * sizeof(real)),
+        .adam_m = malloc(P * sizeof(real)),
+        .adam_v = malloc(P * sizeof(real)),
+        .tensor_names = names,
+        .tensor_sizes = sizes,
+        .pass_bits = ls->pass_bits,
+        .first_step_bits = out->first_step_bits,
+        .first_step_bytes = out->first_step_bytes,
+        .model_flops = out->model_flops,
+        .train_s = ls->pass == 0 ? ls->train_base + now_seconds() - ls->start : out->train_s,
+        .n_passes = out->n_passes,
+        .passes = out->passes,
+        .doc_preq_bits = out->doc_preq_bits,
+    };
+    int rc =
+        cp.params && cp.adam_m && cp.adam_v ? 0 : mdl_fail(err, "out of memory for a checkpoint");
+    if (rc == 0) {
+        model_get_params(m, cp.params);
+        model_get_optimizer(m, cp.adam_m, cp.adam_v, &cp.adam_t);
+        rc = hooks->on_checkpoint(hooks->ctx, &cp, err);
+    }
+    free(cp.params), free(cp.adam_m), free(cp.adam_v);
+    return rc;
+}
+
+/* Restores a checkpoint into the model and out; the loop then starts at its step. */
+static int restore(model *m, const preq_checkpoint *cp, const corpus *c, loop_state *ls,
+                   preq_result *out, mdl_err *err) {
+    if (cp->n_params != model_num_params(m) || cp->n_docs != c->n_docs ||
+        cp->n_passes != out->n_passes || (cp->step > 0 && cp->step >= out->layout.steps) ||
+        cp->pass > out->n_passes)
+        return mdl_fail(err,
+                        "the checkpoint does not match this run (%zu parameters, %zu "
+                        "documents, %zu passes)",
+                        cp->n_params, cp->n_docs, cp->n_passes);
+    model_set_params(m, cp->params);
+    model_set_optimizer(m, cp->adam_m, cp->adam_v, cp->adam_t);
+    memcpy(out->doc_preq_bits, cp->doc_preq_bits, c->n_docs * sizeof(double));
+    memcpy(out->passes, cp->passes, cp->n_passes * sizeof *out->passes);
+    out->first_step_bits = cp->first_step_bits;
+    out->first_step_bytes = cp->first_step_bytes;
+    out->model_flops = cp->model_flops;
+    out->train_s = cp->train_s;
+    out->preq_bits = cp->pass > 0 ? cp->passes[0].train_bits : 0.0;
+    ls->pass = cp->pass;
+    ls->step = cp->step;
+    ls->pass_bits = cp->pass_bits;
+    ls->train_base = cp->train_s;
+    return 0;
+}
+
+/* The loop over the trained documents c (a view); held (or NULL) are the held-out ones,
+ * whose final-model bits go to held_bits. Starts from resume when given. */
 static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *held,
                        double *held_bits, const mdl_ops *ops, const preq_hooks *hooks,
-                       preq_result *out, mdl_err *err) {
+                       const preq_checkpoint *resume, preq_result *out, mdl_err *err) {
     memset(out, 0, sizeof *out);
     out->final_bits = NAN;
     out->heldout_bits = NAN;
     stream_layout *lay = &out->layout;
     if (stream_layout_make(lay, c->n_bytes, cfg, err) != 0) return -1;
     const train_config *tc = &cfg->train;
+    int has_held = held && held->n_bytes > 0;
 
     model *m = NULL;
     if (model_create(&m, &cfg->model, (int)lay->streams, ops, err) != 0) return -1;
@@ -194,67 +327,111 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     out->n_params_nonembedding = model_num_params_nonembedding(m);
 
     step_batch b = {0};
+    size_t n_held = has_held ? held->n_docs : 0;
+    size_t n_scratch = (c->n_docs > n_held ? c->n_docs : n_held) + 1;
+    double *scratch = calloc(n_scratch, sizeof *scratch); /* per-document bits nobody keeps */
+    out->n_passes = tc->passes;
+    out->passes = malloc(tc->passes * sizeof *out->passes);
     out->doc_preq_bits = calloc(c->n_docs, sizeof(double));
     if (cfg->run.eval_final) out->doc_final_bits = calloc(c->n_docs, sizeof(double));
-    if (alloc_batch(&b, lay->streams, cfg->model.context) != 0 || !out->doc_preq_bits ||
-        (cfg->run.eval_final && !out->doc_final_bits)) {
+    if (alloc_batch(&b, lay->streams, cfg->model.context) != 0 || !out->doc_preq_bits || !scratch ||
+        !out->passes || (cfg->run.eval_final && !out->doc_final_bits)) {
         free_batch(&b);
+        free(scratch);
         model_destroy(m);
         preq_result_free(out);
         return mdl_fail(err, "out of memory for the step buffers");
     }
+    for (size_t e = 0; e < out->n_passes; e++) out->passes[e] = (pass_row){0.0, NAN, NAN};
 
-    int rc = 0;
-    uint64_t R = tc->repeats_per_step, total_updates = lay->steps * R;
-    double start = now_seconds(), cum_bits = 0.0;
-    for (uint64_t k = 0; k < lay->steps && rc == 0; k++) {
-        build_step(&b, lay, c, k);
-        model_forward(m, b.tokens, (int)lay->streams, (int)b.n);
-        model_bits(m, b.targets, b.bits);
-        double step_bits = attribute_bits(&b, lay, c, k, out->doc_preq_bits);
-        cum_bits += step_bits;
-        if (k == 0) {
-            out->first_step_bits = step_bits;
-            out->first_step_bytes = b.coded;
+    loop_state ls = {0};
+    int rc = resume ? restore(m, resume, c, &ls, out, err) : 0;
+    uint64_t R = tc->repeats_per_step, total_updates = lay->steps * R * tc->passes;
+    ls.start = now_seconds();
+    while (ls.pass < tc->passes && rc == 0) {
+        uint64_t e = ls.pass;
+        char what[48];
+        snprintf(what, sizeof what, "pass %llu", (unsigned long long)e + 1);
+        for (uint64_t k = ls.step; k < lay->steps && rc == 0; k++) {
+            double lr = 0.0, norm = 0.0;
+            double step_bits =
+                train_step(m, &b, lay, c, tc, k, (e * lay->steps + k) * R, total_updates,
+                           e == 0 ? out->doc_preq_bits : scratch, &lr, &norm);
+            ls.pass_bits += step_bits;
+            if (e > 0) { /* only the first pass is the prequential code and the curve */
+                uint64_t done = (k + 1) * lay->segment * lay->streams;
+                if (hooks && hooks->on_eval &&
+                    hooks->on_eval(hooks->ctx, what, done < lay->n_bytes ? done : lay->n_bytes,
+                                   lay->n_bytes) != 0)
+                    rc = mdl_fail(err, "stopped during %s", what);
+            } else {
+                if (k == 0) {
+                    out->first_step_bits = step_bits;
+                    out->first_step_bytes = b.coded;
+                }
+                out->model_flops +=
+                    (double)R *
+                    model_flops_fwd_bwd(&cfg->model, out->n_params_nonembedding, lay->streams, b.n);
+                curve_row row = {(int64_t)k,
+                                 (int64_t)b.coded,
+                                 step_bits,
+                                 ls.pass_bits,
+                                 lr,
+                                 norm,
+                                 ls.train_base + now_seconds() - ls.start};
+                if (hooks && hooks->on_step) rc = hooks->on_step(hooks->ctx, &row, err);
+            }
+            ls.step = k + 1;
+            if (rc == 0 && k + 1 < lay->steps) rc = boundary(m, &ls, hooks, out, err);
         }
-        /* the training loss is the mean over the coded positions (in nats) */
-        size_t N = (size_t)(lay->streams * b.n);
-        for (size_t i = 0; i < N; i++) b.weights[i] /= (real)b.coded;
-        double first_lr = 0.0, first_norm = 0.0;
-        for (uint64_t r = 0; r < R; r++) {
-            if (r > 0) model_forward(m, b.tokens, (int)lay->streams, (int)b.n);
-            model_backward(m, b.targets, b.weights);
-            double norm = model_grad_norm(m);
-            double lr = lr_at(tc, k * R + r, total_updates);
-            model_update(m, tc, lr, norm);
-            if (r == 0) first_lr = lr, first_norm = norm;
-            out->model_flops +=
-                model_flops_fwd_bwd(&cfg->model, out->n_params_nonembedding, lay->streams, b.n);
+        if (rc != 0) break;
+        out->passes[e].train_bits = ls.pass_bits;
+        if (e == 0) {
+            out->train_s = ls.train_base + now_seconds() - ls.start;
+            out->preq_bits = ls.pass_bits;
         }
-        curve_row row = {(int64_t)k, (int64_t)b.coded,     step_bits, cum_bits, first_lr,
-                         first_norm, now_seconds() - start};
-        if (hooks && hooks->on_step) rc = hooks->on_step(hooks->ctx, &row, err);
+        /* L(D | theta) after each earlier pass; the last one's is L_final, below */
+        if (cfg->run.eval_final && e + 1 < tc->passes) {
+            snprintf(what, sizeof what, "pass %llu eval", (unsigned long long)e + 1);
+            out->passes[e].eval_bits = evaluate(m, &b, lay, c, scratch, hooks, what);
+            if (has_held)
+                out->passes[e].heldout_bits =
+                    evaluate_held_out(m, &b, cfg, held, scratch, hooks, err);
+        }
+        ls = (loop_state){e + 1, 0, 0.0, ls.train_base, ls.start};
+        rc = boundary(m, &ls, hooks, out, err);
     }
-    out->train_s = now_seconds() - start;
-    out->preq_bits = cum_bits;
     if (rc == 0 && cfg->run.eval_final)
-        out->final_bits = evaluate(m, &b, lay, c, out->doc_final_bits, hooks);
-    if (rc == 0 && cfg->run.eval_final && held && held->n_bytes > 0) {
+        out->final_bits = evaluate(m, &b, lay, c, out->doc_final_bits, hooks, "final model");
+    if (rc == 0 && cfg->run.eval_final && has_held) {
         out->heldout_bytes = held->n_bytes;
         out->heldout_bits = evaluate_held_out(m, &b, cfg, held, held_bits, hooks, err);
     }
+    out->passes[out->n_passes - 1].eval_bits = out->final_bits;
+    out->passes[out->n_passes - 1].heldout_bits = out->heldout_bits;
+    if (rc == 0 && cfg->analysis.extract_samples > 0)
+        rc = run_extraction(m, cfg, c, has_held ? held : NULL, out, err);
     if (rc == 0 && cfg->run.eval_final && cfg->run.two_part && !isnan(out->final_bits))
         rc = measure_two_part(m, &b, lay, c, hooks, out, err);
+    /* a stop during the evaluations: the end of training is offered once more */
+    if (rc == 0) rc = boundary(m, &ls, hooks, out, err);
     free_batch(&b);
+    free(scratch);
     model_destroy(m);
-    if (rc != 0) preq_result_free(out);
+    if (rc != 0 && rc != PREQ_STOPPED) preq_result_free(out);
     return rc;
 }
 
 void preq_result_free(preq_result *r) {
     free(r->doc_preq_bits);
     free(r->doc_final_bits);
+    free(r->passes);
+    free(r->extract[0]);
+    free(r->extract[1]);
     r->doc_preq_bits = r->doc_final_bits = NULL;
+    r->passes = NULL;
+    r->extract[0] = r->extract[1] = NULL;
+    r->n_passes = r->n_extract[0] = r->n_extract[1] = 0;
 }
 
 /* Per-document arrays of the views, put back in the full corpus's order: held-out
@@ -273,6 +450,10 @@ static int scatter_documents(preq_result *out, const corpus *c, const corpus *tv
     }
     for (size_t i = 0; hv && i < hv->n_docs; i++)
         if (final) final[hv->docs[i].source] = held_bits ? held_bits[i] : NAN;
+    const corpus *views[2] = {tv, hv};
+    for (int g = 0; g < 2; g++)
+        for (size_t i = 0; i < out->n_extract[g]; i++)
+            out->extract[g][i].document = views[g]->docs[out->extract[g][i].document].source;
     free(out->doc_preq_bits);
     free(out->doc_final_bits);
     out->doc_preq_bits = preq;
@@ -280,8 +461,9 @@ static int scatter_documents(preq_result *out, const corpus *c, const corpus *tv
     return 0;
 }
 
-int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
-                    const preq_hooks *hooks, preq_result *out, mdl_err *err) {
+int prequential_resume(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+                       const preq_hooks *hooks, const preq_checkpoint *resume, preq_result *out,
+                       mdl_err *err) {
     corpus tv = {0}, hv = {0};
     int has_held = corpus_count_held_out(c) > 0;
     double *held_bits = NULL;
@@ -289,11 +471,17 @@ int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
     if (rc == 0 && has_held) rc = corpus_view(c, 1, &hv, err);
     if (rc == 0 && has_held && !(held_bits = calloc(hv.n_docs, sizeof *held_bits)))
         rc = mdl_fail(err, "out of memory for the held-out documents");
-    if (rc == 0) rc = run_trained(cfg, &tv, has_held ? &hv : NULL, held_bits, ops, hooks, out, err);
+    if (rc == 0)
+        rc = run_trained(cfg, &tv, has_held ? &hv : NULL, held_bits, ops, hooks, resume, out, err);
     if (rc == 0) rc = scatter_documents(out, c, &tv, has_held ? &hv : NULL, held_bits, err);
     if (rc != 0) preq_result_free(out);
     free(held_bits);
     corpus_view_free(&tv);
     corpus_view_free(&hv);
     return rc;
+}
+
+int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+                    const preq_hooks *hooks, preq_result *out, mdl_err *err) {
+    return prequential_resume(cfg, c, ops, hooks, NULL, out, err);
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "corpus.h"
 #include "error.h"
+#include "extract.h"
 #include "ops.h"
 #include "results.h"
 #include "two_part.h"
@@ -29,14 +30,34 @@ int stream_layout_make(stream_layout *lay, uint64_t n_bytes, const mdl_config *c
 /* Sequence length of step k: min(P, k*T) prefix bytes + T. */
 uint64_t stream_layout_seq_len(const stream_layout *lay, uint64_t k);
 
+typedef struct preq_checkpoint preq_checkpoint; /* checkpoint.h */
+
 typedef struct preq_hooks {
     void *ctx;
     /* called after every step with its curve row; a non-zero return aborts the run */
     int (*on_step)(void *ctx, const curve_row *row, mdl_err *err);
-    /* called during the final evaluation with the bytes evaluated so far; a non-zero
-     * return abandons the evaluation (final bits stay NaN) */
-    int (*on_eval)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
+    /* called during every pass after the first one ("pass 2", ...) and every evaluation
+     * ("final model", "held out", "two-part int8", "pass 1 eval", ...) with the bytes
+     * done so far; a non-zero return stops the run (the evaluation's bits stay NaN) */
+    int (*on_eval)(void *ctx, const char *what, uint64_t bytes_done, uint64_t bytes_total);
+    /* at every boundary between steps, (pass, step) being the next step to run (step 0 of
+     * pass train.passes: training is over; offered again after the evaluations): non-zero
+     * asks for a checkpoint, which on_checkpoint then receives (its arrays belong to the
+     * loop); on_checkpoint returns 0 to go on, 1 to stop the run there (PREQ_STOPPED), or
+     * -1 with err set */
+    int (*want_checkpoint)(void *ctx, uint64_t pass, uint64_t step);
+    int (*on_checkpoint)(void *ctx, const preq_checkpoint *cp, mdl_err *err);
 } preq_hooks;
+
+/* prequential_run's return when on_checkpoint stopped the run. */
+#define PREQ_STOPPED 1
+
+/* One pass over the trained documents (train.passes). */
+typedef struct pass_row {
+    double train_bits;   /* bits of each segment just before its update: pass 1's is L_preq */
+    double eval_bits;    /* L(D | theta) with the weights at the end of the pass (NaN: off) */
+    double heldout_bits; /* the held-out documents under those weights (NaN: none) */
+} pass_row;
 
 typedef struct preq_result {
     stream_layout layout;
@@ -52,6 +73,12 @@ typedef struct preq_result {
     double *doc_final_bits;            /* [n_docs] or NULL */
     two_part_row two_part[WFMT_COUNT]; /* run.two_part: one row per weight format */
     size_t n_two_part;
+    pass_row *passes; /* [n_passes], malloc'd */
+    size_t n_passes;
+    /* analysis.extract_samples: [0] trained, [1] held-out documents; documents are indices
+     * in the full corpus; malloc'd */
+    extract_sample *extract[2];
+    size_t n_extract[2];
     double train_s;     /* seconds in the prequential loop */
     double model_flops; /* model FLOPs of the loop (host/flops.h) */
 } preq_result;
@@ -61,6 +88,13 @@ typedef struct preq_result {
  * coded by the final weights alone. Per-document arrays follow c's order. */
 int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
                     const preq_hooks *hooks, preq_result *out, mdl_err *err);
+
+/* The same run continued from a checkpoint of it (same configuration and corpus, which
+ * the caller has checked): every bit from there on is identical to the uninterrupted
+ * run's. */
+int prequential_resume(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+                       const preq_hooks *hooks, const preq_checkpoint *resume, preq_result *out,
+                       mdl_err *err);
 void preq_result_free(preq_result *r);
 
 #endif

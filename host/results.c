@@ -93,10 +93,13 @@ typedef struct summary_field {
     const char *name;
     size_t offset; /* in run_summary */
     field_kind kind;
+    int optional; /* added after format_version 1 shipped: absent reads as 0 or NaN */
 } summary_field;
 
 #define SUMMARY_FIELD(field, kind)                                                                 \
-    { #field, offsetof(run_summary, field), kind }
+    { #field, offsetof(run_summary, field), kind, 0 }
+#define SUMMARY_FIELD_OPT(field, kind)                                                             \
+    { #field, offsetof(run_summary, field), kind, 1 }
 static const summary_field summary_fields[] = {
     SUMMARY_FIELD(corpus_bytes, F_U64),
     SUMMARY_FIELD(n_documents, F_U64),
@@ -117,6 +120,15 @@ static const summary_field summary_fields[] = {
     SUMMARY_FIELD(heldout_bytes, F_U64),
     SUMMARY_FIELD(heldout_bpb, F_F64),
     SUMMARY_FIELD(memorization_gap_bpb, F_F64),
+    SUMMARY_FIELD_OPT(passes, F_U64),
+    SUMMARY_FIELD_OPT(extract_prefix, F_U64),
+    SUMMARY_FIELD_OPT(extract_suffix, F_U64),
+    SUMMARY_FIELD_OPT(trained_extract_samples, F_U64),
+    SUMMARY_FIELD_OPT(trained_exact_rate, F_F64),
+    SUMMARY_FIELD_OPT(trained_mean_matched, F_F64),
+    SUMMARY_FIELD_OPT(heldout_extract_samples, F_U64),
+    SUMMARY_FIELD_OPT(heldout_exact_rate, F_F64),
+    SUMMARY_FIELD_OPT(heldout_mean_matched, F_F64),
     SUMMARY_FIELD(wall_s, F_F64),
     SUMMARY_FIELD(train_s, F_F64),
     SUMMARY_FIELD(bytes_per_s, F_F64),
@@ -128,8 +140,8 @@ static const summary_field summary_fields[] = {
     SUMMARY_FIELD(device, F_STR),
 };
 
-/* 27 eight-byte fields and device[128]: a new field in summary.h must be added above. */
-_Static_assert(sizeof(run_summary) == 27 * 8 + 128,
+/* 36 eight-byte fields and device[128]: a new field in summary.h must be added above. */
+_Static_assert(sizeof(run_summary) == 36 * 8 + 128,
                "run_summary changed: update summary_fields[] in results.c");
 
 /* ---- small HDF5 helpers (each reports its own failure) ----------------------------- */
@@ -538,6 +550,10 @@ static int read_summary_field(hid_t g, const summary_field *f, run_summary *s, c
         break;
     default:
         found = -1;
+    }
+    if (found == 0 && f->optional) {
+        if (f->kind == F_F64) *(double *)p = NAN;
+        return 0;
     }
     if (found == 0) return mdl_fail(c->err, "%s: /summary has no attribute %s", c->path, f->name);
     return found < 0 ? -1 : 0;

@@ -29,6 +29,19 @@ typedef struct run_summary {
     uint64_t heldout_bytes;
     double heldout_bpb;          /* under the final weights (NaN: none) */
     double memorization_gap_bpb; /* heldout_bpb - final_bpb (NaN: none) */
+    /* train.passes (per-pass bits in /passes); files before this field read 0 */
+    uint64_t passes;
+    /* extraction test (analysis.extract_*; per sample in /extraction): samples drawn in
+     * the trained and the held-out documents, the share whose S decoded bytes all match,
+     * and the mean count of leading matching bytes (NaN: no sample) */
+    uint64_t extract_prefix;
+    uint64_t extract_suffix;
+    uint64_t trained_extract_samples;
+    double trained_exact_rate;
+    double trained_mean_matched;
+    uint64_t heldout_extract_samples;
+    double heldout_exact_rate;
+    double heldout_mean_matched;
     /* speed */
     double wall_s;      /* whole command */
     double train_s;     /* prequential loop only */

@@ -10,6 +10,11 @@ Writes into DIR, one file per format (PNG and SVG by default):
               file (documents-STEM for each further file)
   two_part    weight bits and data bits per weight format per run (only when a file
               has /two_part)
+  passes      bits per byte against the pass over the corpus: while training, after the
+              pass, and on the held-out documents after it, per run (only when a file
+              made more than one pass, train.passes)
+  extraction  the extraction test's exact-match rate in trained and in held-out
+              documents per run (only when a file has extraction samples)
 
 Needs Debian's /usr/bin/python3 with python3-h5py and python3-matplotlib."""
 
@@ -124,7 +129,7 @@ def read(f, path):
         cols = {}
         if "name" in d:
             cols["names"] = str_list(d["name"])
-        for col in ("bytes", "preq_bits", "final_bits"):
+        for col in ("bytes", "preq_bits", "final_bits", "held_out"):
             if col in d:
                 cols[col] = d[col][()].astype(np.float64)
         r.update({("doc_" + k if k != "names" else k): v for k, v in cols.items()})
@@ -140,6 +145,19 @@ def read(f, path):
         for i in range(min(len(names), len(kinds), len(bpb))):
             r["baselines"].append({"name": names[i], "kind": kinds[i], "bpb": float(bpb[i]),
                                    "bits": float(bits[i]) if i < len(bits) else math.nan})
+
+    r["passes"] = None
+    if "passes" in f and isinstance(f["passes"], h5py.Group):
+        g = f["passes"]
+        need = ("pass", "train_bits", "eval_bits", "heldout_bits")
+        if all(n in g for n in need):
+            cols = [g[n][()].astype(np.float64) for n in need]
+            k = min(len(c) for c in cols)
+            r["passes"] = {n: c[:k] for n, c in zip(need, cols)}
+            r["passes"]["bytes"] = float(attr(g, "bytes", 0) or 0)
+            r["passes"]["heldout_bytes"] = float(attr(g, "heldout_bytes", 0) or 0)
+        else:
+            note(f"{path}: /passes lacks one of {', '.join(need)}; not plotted")
 
     r["two_part"] = None
     if "two_part" in f and isinstance(f["two_part"], h5py.Group):
@@ -371,7 +389,10 @@ def plot_documents(r, outdir, name, formats, written):
     fin_bpb = (np.array([final[i] / size[i] for i in shown]) if has_final else None)
     if not has_final:
         note(f"{r['path']}: no final-model bits per document; {name} shows prequential only")
-    tick = [f"{labels[i]} ({fmt_bytes(size[i])})" for i in shown]
+    held = r.get("doc_held_out")
+    tick = [f"{labels[i]} ({fmt_bytes(size[i])})"
+            + (" [held out]" if held is not None and i < len(held) and held[i] else "")
+            for i in shown]
     m = len(shown)
     horizontal = m > 8
     height = FIGSIZE[1] if not horizontal else max(FIGSIZE[1], 0.22 * m + 1.5)
@@ -466,6 +487,107 @@ def plot_two_part(runs, outdir, formats, written):
     save(fig, outdir, "two_part", formats, written)
 
 
+def pass_count(r):
+    return len(r["passes"]["pass"]) if r["passes"] is not None else 0
+
+
+def per_byte(bits, n):
+    return bits / n if n > 0 else np.full(len(bits), np.nan)
+
+
+PASS_STYLE = [("train_bits", "bytes", "o-", "while training (pass 1: prequential)"),
+              ("eval_bits", "bytes", "s--", "after the pass (final weights: L_final)"),
+              ("heldout_bits", "heldout_bytes", "^:", "held-out documents after the pass")]
+
+
+def plot_passes(runs, outdir, formats, written):
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    run_handles, kinds_used, top = [], set(), 0.0
+    for i, r in enumerate(runs):
+        p = r["passes"]
+        if p is None:
+            note(f"{r['path']}: no /passes; left out of passes")
+            continue
+        color = f"C{i % 10}"
+        drawn = False
+        for col, nbytes, style, kind in PASS_STYLE:
+            y = per_byte(p[col], p[nbytes])
+            ok = np.isfinite(y)
+            if not ok.any():
+                continue
+            ax.plot(p["pass"][ok], y[ok], style, lw=1.8, ms=6, color=color)
+            kinds_used.add(kind)
+            top = max(top, float(np.max(y[ok])))
+            drawn = True
+        if drawn:
+            n = pass_count(r)
+            run_handles.append(plt.Line2D([], [], color=color, lw=6,
+                                          label=f"{run_label(r)}, {n} pass{'es' if n > 1 else ''}"))
+    style_handles = [plt.Line2D([], [], color="0.3", ls=style[1:] or "-", marker=style[0],
+                                label=kind)
+                     for _, _, style, kind in PASS_STYLE if kind in kinds_used]
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, top * 1.1 if top > 0 else 8.0)
+    ax.set_xlabel("pass over the trained documents")
+    ax.set_ylabel("bits per byte")
+    ax.set_title(f"Code length over passes\ncorpus: {corpus_name(runs[0])}", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    legend_outside(ax, handles=run_handles + style_handles)
+    save(fig, outdir, "passes", formats, written)
+
+
+def extract_counts(r):
+    """(samples, exact rate) of the trained and the held-out documents (0, NaN: none)."""
+    out = []
+    for key in ("trained", "heldout"):
+        n = r["summary"].get(f"{key}_extract_samples")
+        rate = r["summary"].get(f"{key}_exact_rate")
+        n = int(n) if n is not None else 0
+        rate = float(rate) if rate is not None and n > 0 else math.nan
+        out.append((n, rate))
+    return out
+
+
+def has_extraction(r):
+    return sum(n for n, _ in extract_counts(r)) > 0
+
+
+def plot_extraction(runs, outdir, formats, written):
+    import matplotlib.pyplot as plt
+    shown = [r for r in runs if has_extraction(r)]
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    groups = (("trained documents", "C0"), ("held-out documents", "C1"))
+    w = 0.38
+    for i, r in enumerate(shown):
+        for j, ((n, rate), (label, color)) in enumerate(zip(extract_counts(r), groups)):
+            x = i + (j - 0.5) * w
+            if n == 0:
+                ax.annotate("no samples", (x, 0), xytext=(0, 3), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=7, rotation=90, color="0.4")
+                continue
+            ax.bar(x, 100.0 * rate, w, color=color, label=label if i == 0 or
+                   label not in ax.get_legend_handles_labels()[1] else None)
+            ax.annotate(f"{round(rate * n)}/{n}", (x, 100.0 * rate), xytext=(0, 3),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=7)
+    def window(r):
+        return (f"prefix {int(r['summary'].get('extract_prefix', 0))} B, "
+                f"suffix {int(r['summary'].get('extract_suffix', 0))} B")
+    ax.set_xticks(range(len(shown)))
+    ax.set_xticklabels([f"{run_label(r)}\n{window(r)}" for r in shown], fontsize=8,
+                       rotation=20 if len(shown) > 3 else 0,
+                       ha="right" if len(shown) > 3 else "center")
+    ax.set_xlim(-0.7, len(shown) - 0.3)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("exact-match rate (% of sampled positions)")
+    ax.set_title("Extraction test: suffix decoded greedily after a prefix, all bytes equal"
+                 f"\ncorpus: {corpus_name(shown[0])}", fontsize=10)
+    ax.grid(True, axis="y", alpha=0.3)
+    legend_below(ax)
+    save(fig, outdir, "extraction", formats, written)
+
+
 # ---- main ----------------------------------------------------------------------------
 
 def parse_args(argv):
@@ -536,6 +658,14 @@ def main(argv):
         plot_two_part(runs, args.output, args.formats, written)
     else:
         note("no file has /two_part; two_part not written")
+    if any(pass_count(r) > 1 for r in runs):
+        plot_passes(runs, args.output, args.formats, written)
+    else:
+        note("no file made more than one pass; passes not written")
+    if any(has_extraction(r) for r in runs):
+        plot_extraction(runs, args.output, args.formats, written)
+    else:
+        note("no file has extraction samples; extraction not written")
     for p in written:
         print(p)
     return 0

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Checks an mdlbench results file against the schema (host/results.c) and the
-accounting identities between its parts.
+"""Checks an mdlbench results file against the schema (host/results.c,
+host/results_analysis.c) and the accounting identities between its parts, including
+/passes and the extraction test (/extraction, /documents/extract_*) when present; the
+summary fields they added are optional (older files lack them).
 
 Usage: check_results.py FILE.h5
 
@@ -35,6 +37,16 @@ SUMMARY_F64 = ["preq_bits", "preq_bpb", "ratio_percent", "first_step_bpb", "fina
                "final_bpb", "info_absorbed_bits", "wall_s", "train_s", "bytes_per_s",
                "model_flops_per_byte", "achieved_flops", "peak_flops", "mfu", "heldout_bpb",
                "memorization_gap_bpb"]
+# added after format_version 1 shipped (train.passes, the extraction test): all or none
+SUMMARY_OPT_U64 = ["passes", "extract_prefix", "extract_suffix", "trained_extract_samples",
+                   "heldout_extract_samples"]
+SUMMARY_OPT_F64 = ["trained_exact_rate", "trained_mean_matched", "heldout_exact_rate",
+                   "heldout_mean_matched"]
+
+PASS_COLUMNS = {"pass": np.int64, "train_bits": np.float64, "eval_bits": np.float64,
+                "heldout_bits": np.float64}
+EXTRACT_COLUMNS = {"document": np.uint64, "offset": np.int64, "held_out": np.uint8,
+                   "matched": np.uint32}
 
 
 class Checker:
@@ -177,15 +189,30 @@ class Checker:
         return cols
 
     def summary(self, f, root, docs, curve):
+        """The /summary checks; returns the summary as a dict (None when unreadable), the
+        optional fields present only when the file has them."""
         g = self.group(f, "summary")
         if g is None:
-            return
+            return None
         s = {name: self.attr_num(g, name, np.uint64, "/summary") for name in SUMMARY_U64}
         s.update({name: self.attr_num(g, name, np.float64, "/summary") for name in SUMMARY_F64})
         s["threads"] = self.attr_num(g, "threads", np.int64, "/summary")
         s["device"] = self.attr_str(g, "device", "/summary")
         if any(v is None for v in s.values()):
-            return
+            return None
+        optional = SUMMARY_OPT_U64 + SUMMARY_OPT_F64
+        present = [name for name in optional if name in g.attrs]
+        if present and self.expect(len(present) == len(optional),
+                                   f"/summary has {', '.join(present)} but not "
+                                   f"{', '.join(n for n in optional if n not in present)}"):
+            for name in SUMMARY_OPT_U64:
+                s[name] = self.attr_num(g, name, np.uint64, "/summary")
+            for name in SUMMARY_OPT_F64:
+                s[name] = self.attr_num(g, name, np.float64, "/summary")
+        self.summary_identities(s, root, docs, curve)
+        return s
+
+    def summary_identities(self, s, root, docs, curve):
         n = int(s["corpus_bytes"])
         if root["threads"] is not None:
             self.expect(s["threads"] == root["threads"],
@@ -237,6 +264,132 @@ class Checker:
                        "/summary final_bpb vs final_bits / corpus_bytes")
         self.close(s["info_absorbed_bits"], preq - final,
                    "/summary info_absorbed_bits vs preq_bits - final_bits")
+
+    def passes(self, f, s):
+        """/passes: one row per pass (summary passes); pass 1's training bits are L_preq
+        and the last pass's evaluation is L_final."""
+        have = "passes" in f
+        if s is None or "passes" not in s:
+            self.expect(not have, "/passes present but /summary has no passes field")
+            return
+        if not self.expect(have, "/summary has passes but the group /passes is missing"):
+            return
+        g = f["passes"]
+        if not self.expect(isinstance(g, h5py.Group), "/passes is not a group"):
+            return
+        n = int(s["passes"])
+        self.expect(n >= 1, f"/summary passes = {n}, want at least 1")
+        cols = {name: self.column(g, name, dtype, n) for name, dtype in PASS_COLUMNS.items()}
+        bytes_ = self.attr_num(g, "bytes", np.uint64, "/passes")
+        held_bytes = self.attr_num(g, "heldout_bytes", np.uint64, "/passes")
+        if bytes_ is not None:
+            self.expect(int(bytes_) == int(s["corpus_bytes"]),
+                        f"/passes bytes = {int(bytes_)}, /summary corpus_bytes = "
+                        f"{int(s['corpus_bytes'])}")
+        if held_bytes is not None:
+            self.expect(int(held_bytes) == int(s["heldout_bytes"]),
+                        f"/passes heldout_bytes = {int(held_bytes)}, /summary heldout_bytes = "
+                        f"{int(s['heldout_bytes'])}")
+        if any(c is None or c.shape != (n,) for c in cols.values()) or n < 1:
+            return
+        self.expect(np.array_equal(cols["pass"], np.arange(1, n + 1)),
+                    "/passes/pass is not 1, 2, 3, ...")
+        train = cols["train_bits"]
+        self.expect(np.all(np.isfinite(train)) and np.all(train >= 0),
+                    "/passes/train_bits has negative or non-finite values")
+        self.close(train[0], s["preq_bits"], "/passes/train_bits[0] vs /summary preq_bits")
+        final, last = float(s["final_bits"]), float(cols["eval_bits"][-1])
+        if math.isfinite(final):
+            self.close(last, final, "/passes/eval_bits[-1] vs /summary final_bits")
+        else:
+            self.expect(math.isnan(last), f"/passes/eval_bits[-1] = {last!r} but /summary "
+                        "final_bits is NaN")
+        held_bpb, held_last = float(s["heldout_bpb"]), float(cols["heldout_bits"][-1])
+        if math.isfinite(held_bpb) and held_bytes is not None and int(held_bytes) > 0:
+            self.close(held_last / int(held_bytes), held_bpb,
+                       "/passes/heldout_bits[-1] / heldout_bytes vs /summary heldout_bpb")
+        elif int(s["heldout_bytes"]) == 0:
+            self.expect(np.all(np.isnan(cols["heldout_bits"])),
+                        "/passes/heldout_bits is not NaN without held-out documents")
+
+    def extraction(self, f, s, docs):
+        """/extraction and /documents/extract_*: the rows agree with the summary's counts
+        and rates and with the per-document counts."""
+        have = "extraction" in f
+        if s is None or "trained_extract_samples" not in s:
+            self.expect(not have, "/extraction present but /summary has no extraction fields")
+            return
+        n_tr, n_ho = int(s["trained_extract_samples"]), int(s["heldout_extract_samples"])
+        in_docs = docs is not None and "extract_samples" in f["documents"]
+        if not have:
+            self.expect(n_tr + n_ho == 0, f"/summary has {n_tr} + {n_ho} extraction samples "
+                        "but /extraction is missing")
+            for key in ("trained", "heldout"):
+                self.expect(math.isnan(s[f"{key}_exact_rate"]) and
+                            math.isnan(s[f"{key}_mean_matched"]),
+                            f"/summary {key}_exact_rate or {key}_mean_matched is not NaN "
+                            "without samples")
+            self.expect(not in_docs, "/documents/extract_samples present without /extraction")
+            return
+        g = f["extraction"]
+        if not self.expect(isinstance(g, h5py.Group), "/extraction is not a group"):
+            return
+        prefix = self.attr_num(g, "prefix", np.uint64, "/extraction")
+        suffix = self.attr_num(g, "suffix", np.uint64, "/extraction")
+        if prefix is None or suffix is None:
+            return
+        for name, value in (("prefix", prefix), ("suffix", suffix)):
+            self.expect(int(value) == int(s[f"extract_{name}"]),
+                        f"/extraction {name} = {int(value)}, /summary extract_{name} = "
+                        f"{int(s['extract_' + name])}")
+        n = n_tr + n_ho
+        cols = {name: self.column(g, name, dtype, n) for name, dtype in EXTRACT_COLUMNS.items()}
+        if any(c is None or c.shape != (n,) for c in cols.values()):
+            return
+        suffix, prefix = int(suffix), int(prefix)
+        doc, held, matched = cols["document"], cols["held_out"], cols["matched"]
+        self.expect(np.all(held <= 1), "/extraction/held_out is not 0 or 1")
+        self.expect(int(np.sum(held == 0)) == n_tr,
+                    f"/extraction has {int(np.sum(held == 0))} trained rows, /summary "
+                    f"trained_extract_samples = {n_tr}")
+        self.expect(np.all(matched <= suffix),
+                    f"/extraction/matched exceeds the suffix ({suffix} bytes)")
+        for key, rows in (("trained", held == 0), ("heldout", held == 1)):
+            m = matched[rows]
+            rate = float(np.mean(m == suffix)) if len(m) else math.nan
+            mean = float(np.mean(m)) if len(m) else math.nan
+            for name, want in ((f"{key}_exact_rate", rate), (f"{key}_mean_matched", mean)):
+                got = float(s[name])
+                if math.isnan(want):
+                    self.expect(math.isnan(got), f"/summary {name} = {got!r}, want NaN (no "
+                                "samples)")
+                else:
+                    self.close(got, want, f"/summary {name} vs the /extraction rows")
+        if docs is None:
+            return
+        n_docs = docs["n_documents"]
+        if not self.expect(np.all(doc < n_docs),
+                           f"/extraction/document has indices past {n_docs} documents"):
+            return
+        d = doc.astype(np.int64)
+        self.expect(np.array_equal(docs["held"][d], held.astype(bool)),
+                    "/extraction/held_out disagrees with /documents/held_out")
+        first = cols["offset"] + prefix  # the first decoded byte, inside its document
+        self.expect(np.all((first >= 0) & (first < docs["bytes"][d].astype(np.int64))),
+                    "/extraction/offset + prefix falls outside the sample's document")
+        gd = f["documents"]
+        count = self.column(gd, "extract_samples", np.uint32, n_docs)
+        exact = self.column(gd, "extract_exact", np.uint32, n_docs)
+        if count is None or exact is None or count.shape != (n_docs,) or \
+                exact.shape != (n_docs,):
+            return
+        self.expect(np.array_equal(count, np.bincount(d, minlength=n_docs)),
+                    "/documents/extract_samples disagrees with /extraction/document")
+        self.expect(np.array_equal(exact, np.bincount(d[matched == suffix], minlength=n_docs)),
+                    "/documents/extract_exact disagrees with the exact rows of /extraction")
+        self.expect(int(count[~docs["held"]].sum()) == n_tr and
+                    int(count[docs["held"]].sum()) == n_ho,
+                    "/documents/extract_samples does not sum to the summary's sample counts")
 
     def baselines(self, f, docs):
         """The /baselines table, when the run measured baselines."""
@@ -291,7 +444,9 @@ class Checker:
             root = self.root(f)
             docs = self.documents(f)
             curve = self.curve(f, docs["n_bytes"] if docs else None)
-            self.summary(f, root, docs, curve)
+            s = self.summary(f, root, docs, curve)
+            self.passes(f, s)
+            self.extraction(f, s, docs)
             self.baselines(f, docs)
             self.two_part(f)
 

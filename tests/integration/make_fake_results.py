@@ -2,13 +2,22 @@
 """Writes a small but schema-faithful mdlbench results file (README "Results file",
 host/results.c) for tests of the readers (scripts/plot.py): a complete run over three
 documents, a 50-step curve whose bits per byte fall with the steps, the summary, a
-baselines table (two codecs, an order-2 context model, the order-0 entropy) and, with
---two-part, a /two_part group (README: format, weight_bytes, raw_bytes, weight_bits,
-data_bits, total_bits, total_bpb, data_bpb for fp32, bf16, int8, int4). The numbers
-are invented but keep the accounting identities that tests/integration/check_results.py
-checks.
+baselines table (two codecs, an order-2 context model, the order-0 entropy), a /passes
+group (one row per pass) and, with
+  --two-part   a /two_part group (README: format, weight_bytes, raw_bytes, weight_bits,
+               data_bits, total_bits, total_bpb, data_bpb for fp32, bf16, int8, int4),
+  --passes E   E passes over the corpus instead of one,
+  --holdout    the last document held out (never trained on, coded by the final weights),
+  --extract K  the extraction test with K samples in the trained documents (and K in the
+               held-out one with --holdout): /extraction, /documents/extract_samples and
+               /documents/extract_exact,
+  --legacy     a file from before train.passes and the extraction test: no /passes and
+               none of the summary fields they added.
+The numbers are invented but keep the accounting identities that
+tests/integration/check_results.py checks.
 
-Usage: make_fake_results.py OUT.h5 [--params N] [--two-part]"""
+Usage: make_fake_results.py OUT.h5 [--params N] [--two-part] [--passes E] [--holdout]
+                            [--extract K] [--legacy]"""
 
 import argparse
 import math
@@ -24,6 +33,8 @@ DOCS = [("/srv/corpus/fake/alpha.txt", 3000),
         ("/srv/corpus/fake/sub/gamma.md", 500)]
 STEPS = 50
 HEADER_BYTES = 240
+# the extraction window of the defaults (model.context 128, train.segment 32)
+EXTRACT_PREFIX, EXTRACT_SUFFIX = 96, 32
 
 CURVE_DESCRIPTION = ("One row per step. step: 0-based step index; bytes: bytes coded in "
                      "the step (all streams); bits: prequential bits of the step; cum_bits: "
@@ -44,11 +55,30 @@ def str_column(g, name, values):
     g.create_dataset(name, data=np.array(values, dtype=object), dtype=STR)
 
 
-def write(path, n_params, two_part):
+def extraction_samples(rng, docs, sizes, k, held):
+    """k samples among the documents docs (indices): document, offset of the first prefix
+    byte relative to the document (the first decoded byte inside it), matched bytes."""
+    weights = sizes[docs].astype(np.float64)
+    doc = rng.choice(docs, size=k, p=weights / weights.sum())
+    first = np.array([rng.integers(0, int(sizes[d])) for d in doc], dtype=np.int64)
+    exact = rng.random(k) < (0.05 if held else 0.4)
+    partial = rng.integers(0, EXTRACT_SUFFIX // (4 if held else 1), size=k)
+    matched = np.where(exact, EXTRACT_SUFFIX, partial).astype(np.uint32)
+    return doc.astype(np.uint64), first - EXTRACT_PREFIX, matched
+
+
+def write(path, n_params, two_part, passes=1, holdout=False, extract=0, legacy=False):
     names = [n for n, _ in DOCS]
     sizes = np.array([s for _, s in DOCS], dtype=np.uint64)
-    n_bytes = int(sizes.sum())
+    all_bytes = int(sizes.sum())
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.uint64)
+    held = np.zeros(len(DOCS), dtype=np.uint8)
+    if holdout:
+        held[-1] = 1
+    trained = np.flatnonzero(held == 0)
+    # the model's stream: the trained documents only
+    n_bytes = int(sizes[trained].sum())
+    stream_offsets = np.concatenate(([0], np.cumsum(sizes[trained])[:-1]))
 
     # Larger models learn faster and further: bpb falls from 8 towards `floor`.
     scale = math.log10(max(n_params, 10))
@@ -63,11 +93,17 @@ def write(path, n_params, two_part):
 
     # Bits per byte of the corpus, then per document by the byte ranges.
     byte_bpb = np.repeat(step_bpb, step_bytes)
-    doc_preq = np.array([byte_bpb[int(o):int(o) + int(s)].sum()
-                         for o, s in zip(offsets, sizes)])
+    doc_preq = np.zeros(len(DOCS))
+    for d, o in zip(trained, stream_offsets):
+        doc_preq[d] = byte_bpb[int(o):int(o) + int(sizes[d])].sum()
     doc_final = doc_preq * np.array([0.62, 0.70, 0.85])
+    # a held-out document: never trained on, coded by the final weights a little worse
+    heldout_bytes = int(sizes[held == 1].sum())
+    doc_final[held == 1] = (floor + 1.0) * sizes[held == 1].astype(np.float64)
     preq_bits = float(doc_preq.sum())
-    final_bits = float(doc_final.sum())
+    final_bits = float(doc_final[trained].sum())
+    heldout_bits = float(doc_final[held == 1].sum()) if heldout_bytes else math.nan
+    heldout_bpb = heldout_bits / heldout_bytes if heldout_bytes else math.nan
 
     with h5py.File(path, "w") as f:
         for k, v in [("format", "mdlbench-results"), ("mdlbench_version", "0.1.0"),
@@ -81,13 +117,14 @@ def write(path, n_params, two_part):
         set_num(f, "threads", 2, np.int64)
 
         c = f.create_group("corpus")
-        set_num(c, "n_bytes", n_bytes, np.uint64)
+        set_num(c, "n_bytes", all_bytes, np.uint64)
         set_num(c, "n_documents", len(DOCS), np.uint64)
 
         d = f.create_group("documents")
         str_column(d, "name", names)
         d.create_dataset("offset", data=offsets, dtype=np.uint64)
         d.create_dataset("bytes", data=sizes, dtype=np.uint64)
+        d.create_dataset("held_out", data=held, dtype=np.uint8)
         d.create_dataset("preq_bits", data=doc_preq, dtype=np.float64)
         d.create_dataset("final_bits", data=doc_final, dtype=np.float64)
 
@@ -108,7 +145,7 @@ def write(path, n_params, two_part):
                "n_params_nonembedding": max(n_params - 256 * 32, n_params // 2),
                "streams": 4, "steps": STEPS, "header_bytes": HEADER_BYTES,
                "compressed_bytes": math.ceil(preq_bits / 8) + HEADER_BYTES,
-               "heldout_documents": 0, "heldout_bytes": 0}
+               "heldout_documents": int(held.sum()), "heldout_bytes": heldout_bytes}
         flops_per_byte = 6.0 * n_params
         f64 = {"preq_bits": preq_bits, "preq_bpb": preq_bits / n_bytes,
                "ratio_percent": preq_bits / (8 * n_bytes) * 100,
@@ -120,7 +157,63 @@ def write(path, n_params, two_part):
                "achieved_flops": flops_per_byte * n_bytes / train,
                "peak_flops": 2.4e11,
                "mfu": flops_per_byte * n_bytes / train / 2.4e11,
-               "heldout_bpb": math.nan, "memorization_gap_bpb": math.nan}
+               "heldout_bpb": heldout_bpb,
+               "memorization_gap_bpb": heldout_bpb - final_bits / n_bytes}
+
+        # the passes: pass 1's training bits are L_preq, the last pass's evaluation L_final;
+        # later passes code the trained documents better and the held-out one worse
+        e = np.arange(passes, dtype=np.float64)
+        eval_bits = final_bits * (1.0 + 0.25 * (passes - 1 - e) / passes)
+        train_bits = np.concatenate(([preq_bits], 1.02 * eval_bits[:-1]))
+        held_bits = (heldout_bits * (1.0 - 0.03 * (passes - 1 - e)) if heldout_bytes
+                     else np.full(passes, math.nan))
+        eval_bits[-1], held_bits[-1] = final_bits, heldout_bits
+
+        # the extraction test
+        groups = [trained] + ([np.flatnonzero(held == 1)] if holdout else [])
+        rng = np.random.default_rng(n_params)
+        samples = ([extraction_samples(rng, g, sizes, extract, i == 1)
+                    for i, g in enumerate(groups)] if extract else [])
+        for i, key in enumerate(("trained", "heldout")):
+            m = samples[i][2] if i < len(samples) else np.zeros(0, np.uint32)
+            u64[f"{key}_extract_samples"] = len(m)
+            f64[f"{key}_exact_rate"] = (float(np.mean(m == EXTRACT_SUFFIX)) if len(m)
+                                        else math.nan)
+            f64[f"{key}_mean_matched"] = float(np.mean(m)) if len(m) else math.nan
+        u64.update(passes=passes, extract_prefix=EXTRACT_PREFIX, extract_suffix=EXTRACT_SUFFIX)
+        if legacy:
+            for k in ("passes", "extract_prefix", "extract_suffix", "trained_extract_samples",
+                      "heldout_extract_samples"):
+                del u64[k]
+            for k in ("trained_exact_rate", "trained_mean_matched", "heldout_exact_rate",
+                      "heldout_mean_matched"):
+                del f64[k]
+        else:
+            pg = f.create_group("passes")
+            set_num(pg, "bytes", n_bytes, np.uint64)
+            set_num(pg, "heldout_bytes", heldout_bytes, np.uint64)
+            pg.create_dataset("pass", data=np.arange(1, passes + 1, dtype=np.int64))
+            pg.create_dataset("train_bits", data=train_bits, dtype=np.float64)
+            pg.create_dataset("eval_bits", data=eval_bits, dtype=np.float64)
+            pg.create_dataset("heldout_bits", data=held_bits, dtype=np.float64)
+        if samples:
+            x = f.create_group("extraction")
+            set_num(x, "prefix", EXTRACT_PREFIX, np.uint64)
+            set_num(x, "suffix", EXTRACT_SUFFIX, np.uint64)
+            doc = np.concatenate([r[0] for r in samples])
+            matched = np.concatenate([r[2] for r in samples])
+            x.create_dataset("document", data=doc, dtype=np.uint64)
+            x.create_dataset("offset", data=np.concatenate([r[1] for r in samples]),
+                             dtype=np.int64)
+            x.create_dataset("held_out", data=np.concatenate(
+                [np.full(len(r[0]), i, dtype=np.uint8) for i, r in enumerate(samples)]))
+            x.create_dataset("matched", data=matched, dtype=np.uint32)
+            nd = len(DOCS)
+            d.create_dataset("extract_samples", dtype=np.uint32,
+                             data=np.bincount(doc.astype(np.int64), minlength=nd))
+            d.create_dataset("extract_exact", dtype=np.uint32,
+                             data=np.bincount(doc[matched == EXTRACT_SUFFIX].astype(np.int64),
+                                              minlength=nd))
         for k, v in u64.items():
             set_num(s, k, v, np.uint64)
         for k, v in f64.items():
@@ -163,7 +256,8 @@ def write(path, n_params, two_part):
         b.create_dataset("compress_mb_s", data=np.array([r[6] for r in rows], dtype=np.float64))
         b.create_dataset("decompress_mb_s",
                          data=np.array([r[7] for r in rows], dtype=np.float64))
-        b.create_dataset("document_bits", data=np.array(doc_bits, dtype=np.float64))
+        if not holdout:  # with held-out documents the baselines skip the per-work table
+            b.create_dataset("document_bits", data=np.array(doc_bits, dtype=np.float64))
 
         if two_part:
             tp = f.create_group("two_part")
@@ -190,10 +284,24 @@ def main():
     ap.add_argument("out", metavar="OUT.h5")
     ap.add_argument("--params", type=int, default=26304, help="n_params (default 26304)")
     ap.add_argument("--two-part", action="store_true", help="also write /two_part")
+    ap.add_argument("--passes", type=int, default=1, metavar="E",
+                    help="passes over the corpus (default 1)")
+    ap.add_argument("--holdout", action="store_true", help="hold out the last document")
+    ap.add_argument("--extract", type=int, default=0, metavar="K",
+                    help="extraction samples per group (default 0: no extraction test)")
+    ap.add_argument("--legacy", action="store_true",
+                    help="a file from before train.passes and the extraction test")
     args = ap.parse_args()
     if args.params <= 0:
         ap.error("--params must be positive")
-    write(args.out, args.params, args.two_part)
+    if args.passes < 1:
+        ap.error("--passes must be at least 1")
+    if args.extract < 0:
+        ap.error("--extract must not be negative")
+    if args.legacy and (args.passes != 1 or args.extract):
+        ap.error("--legacy files have neither --passes nor --extract")
+    write(args.out, args.params, args.two_part, args.passes, args.holdout, args.extract,
+          args.legacy)
     return 0
 
 

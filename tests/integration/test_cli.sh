@@ -66,6 +66,28 @@ if "$MDLBENCH" report "$tmp/docs.h5" --documents --sort size 2>"$tmp/err"; then
 fi
 grep -q "^mdlbench: --sort size: expected" "$tmp/err"
 
+# report --passes: one row per pass, pass 1 = the prequential code; exclusive with --documents
+"$MDLBENCH" train --corpus "$tmp/gpl.txt" "${small[@]}" --set train.passes=3 \
+    --set analysis.extract_samples=8 -o "$tmp/passes.h5" >/dev/null
+"$MDLBENCH" report "$tmp/passes.h5" --passes >"$tmp/passes.txt"
+[ "$(wc -l <"$tmp/passes.txt")" -eq 5 ] && sed -n 3p "$tmp/passes.txt" | grep -q "^ *1 "
+"$MDLBENCH" report "$tmp/passes.h5" "$tmp/a.h5" --passes -f json | python3 -c '
+import json, sys
+p, a = json.load(sys.stdin)
+assert [r["pass"] for r in p["passes"]] == [1, 2, 3] and len(a["passes"]) == 1, (p, a)
+assert abs(p["passes"][0]["train_bpb"] * p["bytes"] - p["passes"][0]["train_bits"]) < 1e-6'
+"$MDLBENCH" report "$tmp/passes.h5" -f json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)[0]
+assert r["passes"] == 3 and r["trained_extract_samples"] == 8, r
+assert r["heldout_extract_samples"] == 0 and r["heldout_exact_rate"] is None, r'
+"$MDLBENCH" report "$tmp/passes.h5" -f csv | head -1 | grep -q ',passes,trained_exact_percent,'
+"$MDLBENCH" report "$tmp/passes.h5" --documents -f csv | head -1 | grep -q ',extract_samples,extract_exact$'
+if "$MDLBENCH" report "$tmp/passes.h5" --passes --documents 2>"$tmp/err"; then
+    echo "FAIL --passes with --documents accepted"; exit 1
+fi
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^mdlbench: report: --passes and --documents" "$tmp/err"
+
 # report errors: one line, naming the file
 if "$MDLBENCH" report "$tmp/missing.h5" 2>"$tmp/err"; then echo "FAIL missing file"; exit 1; fi
 [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "missing.h5" "$tmp/err"

@@ -31,7 +31,7 @@ static void run(const corpus *c, const char *seed_setting, bits_log *log, preq_r
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         CHECKF(config_set(&cfg, sets[i], &err) == 0, "%s", err.msg);
     memset(log, 0, sizeof *log);
-    preq_hooks hooks = {log, log_bits, NULL};
+    preq_hooks hooks = {.ctx = log, .on_step = log_bits};
     CHECKF(prequential_run(&cfg, c, cpu_backend(), &hooks, r, &err) == 0, "%s", err.msg);
 }
 

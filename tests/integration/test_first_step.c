@@ -32,7 +32,7 @@ static double first_step_bpb(const corpus *c, const char *head_setting, preq_res
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         CHECKF(config_set(&cfg, sets[i], &err) == 0, "%s", err.msg);
     first_row f = {0};
-    preq_hooks hooks = {&f, keep_first, NULL};
+    preq_hooks hooks = {.ctx = &f, .on_step = keep_first};
     CHECKF(prequential_run(&cfg, c, cpu_backend(), &hooks, r, &err) == 0, "%s", err.msg);
     CHECK(f.seen && f.row.step == 0 && f.row.bytes == 4 * 16);
     CHECK(r->first_step_bytes == 64 && r->first_step_bits == f.row.bits);

@@ -107,7 +107,7 @@ static void check_source(const char *name, double entropy, const uint8_t *data, 
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         CHECKF(config_set(&cfg, sets[i], &err) == 0, "%s", err.msg);
     curve_log log = {0};
-    preq_hooks hooks = {&log, log_row, NULL};
+    preq_hooks hooks = {.ctx = &log, .on_step = log_row};
     preq_result r;
     CHECKF(prequential_run(&cfg, &c, cpu_backend(), &hooks, &r, &err) == 0, "%s", err.msg);
     double bits = 0, bytes = 0;

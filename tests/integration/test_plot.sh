@@ -1,7 +1,8 @@
 #!/bin/bash
-# scripts/plot.py draws every plot from two fake results files (make_fake_results.py,
-# one with /two_part) as real PNGs and SVGs, fails with one line and exit 1 on a missing
-# file, and, when MDLBENCH names the binary, plots the results of a small real run.
+# scripts/plot.py draws every plot from fake results files (make_fake_results.py: one
+# with /two_part, several passes, a held-out document and the extraction test) as real
+# PNGs and SVGs, fails with one line and exit 1 on a missing file, and, when MDLBENCH
+# names the binary, plots the results of a small real run (two passes, extraction).
 # Needs Debian's /usr/bin/python3 with python3-h5py and python3-matplotlib; skips (77)
 # without them.
 # Environment: MDL_SOURCE_DIR = the source tree (default: from this script's place),
@@ -67,29 +68,36 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
-# ---- two fake runs, one with a two-part code -----------------------------------------
+# ---- fake runs: one plain, one with a two-part code, 4 passes, a held-out document and
+# the extraction test, one from before /passes and the extraction test ------------------
 "$python" "$fake" "$tmp/gpt-26k.h5" --params 26304 || fail "make_fake_results.py failed"
-"$python" "$fake" "$tmp/gpt-2M.h5" --params 1930000 --two-part \
-    || fail "make_fake_results.py --two-part failed"
-"$python" "$here/check_results.py" "$tmp/gpt-26k.h5" >/dev/null \
-    || fail "the fake results file does not pass check_results.py"
+"$python" "$fake" "$tmp/gpt-2M.h5" --params 1930000 --two-part --passes 4 --holdout \
+    --extract 20 || fail "make_fake_results.py --two-part --passes --holdout --extract failed"
+"$python" "$fake" "$tmp/old.h5" --legacy || fail "make_fake_results.py --legacy failed"
+for f in gpt-26k gpt-2M old; do
+    "$python" "$here/check_results.py" "$tmp/$f.h5" >/dev/null \
+        || fail "the fake results file $f.h5 does not pass check_results.py"
+done
 
-if ! "$python" "$plot" "$tmp/gpt-26k.h5" "$tmp/gpt-2M.h5" -o "$tmp/plots" >"$tmp/plot.log" 2>&1
-then
+if ! "$python" "$plot" "$tmp/gpt-26k.h5" "$tmp/gpt-2M.h5" "$tmp/old.h5" -o "$tmp/plots" \
+    >"$tmp/plot.log" 2>&1; then
     cat "$tmp/plot.log" >&2
     fail "plot.py on the fake files exited with an error"
 fi
-check_plots "$tmp/plots" curve size documents documents-gpt-2M two_part \
-    || fail "bad plots from the fake files"
+check_plots "$tmp/plots" curve size documents documents-gpt-2M documents-old two_part passes \
+    extraction || fail "bad plots from the fake files"
 grep -q "$tmp/plots/curve.png" "$tmp/plot.log" || fail "plot.py did not print the written paths"
+grep -q "$tmp/plots/passes.svg" "$tmp/plot.log" || fail "plot.py did not print passes.svg"
 
-# without /two_part: no two_part plot, the rest as before
+# without /two_part, more than one pass or extraction samples: none of those plots
 "$python" "$plot" "$tmp/gpt-26k.h5" -o "$tmp/plots1" --format png >"$tmp/plot1.log" 2>&1 \
     || { cat "$tmp/plot1.log" >&2; fail "plot.py on one file without /two_part failed"; }
 [[ -s "$tmp/plots1/curve.png" && -s "$tmp/plots1/size.png" && -s "$tmp/plots1/documents.png" ]] \
     || fail "plot.py --format png did not write curve, size and documents"
 [[ ! -e "$tmp/plots1/two_part.png" && ! -e "$tmp/plots1/curve.svg" ]] \
     || fail "plot.py wrote two_part without /two_part, or SVG with --format png"
+[[ ! -e "$tmp/plots1/passes.png" && ! -e "$tmp/plots1/extraction.png" ]] \
+    || fail "plot.py wrote passes or extraction for a one-pass run without extraction"
 
 # ---- errors: one line on stderr, exit 1 -------------------------------------------------
 expect_error() {
@@ -120,6 +128,7 @@ if [[ -n "${MDLBENCH:-}" ]]; then
     if ! "$MDLBENCH" run --corpus "$tmp/corpus" \
         --set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 \
         --set model.d_ff=64 --set model.context=32 --set train.segment=16 \
+        --set train.passes=2 --set analysis.extract_samples=8 --holdout b.txt \
         --codecs gzip:9,xz:9 --orders 2 -q -o "$tmp/real.h5" >"$tmp/run.log" 2>&1; then
         cat "$tmp/run.log" >&2
         fail "mdlbench run exited with an error"
@@ -128,7 +137,8 @@ if [[ -n "${MDLBENCH:-}" ]]; then
         cat "$tmp/real.log" >&2
         fail "plot.py on a real results file exited with an error"
     fi
-    check_plots "$tmp/real" curve size documents || fail "bad plots from the real run"
+    check_plots "$tmp/real" curve size documents passes extraction \
+        || fail "bad plots from the real run"
 fi
 
 echo "PASS test_plot"

@@ -45,7 +45,16 @@ static int config_diff(const mdl_config *a, const mdl_config *b, const char **wh
     SAME(corpus.holdout_fraction);
     SAME(corpus.holdout_seed);
     SAME(run.flush_seconds);
+    SAME(run.precision);
+    SAME(run.checkpoint_every);
+    SAME(run.checkpoint_keep);
+    SAME(train.passes);
+    SAME(analysis.extract_samples);
+    SAME(analysis.extract_prefix);
+    SAME(analysis.extract_suffix);
+    SAME(analysis.extract_seed);
 #undef SAME
+    if (strcmp(a->corpus.holdout, b->corpus.holdout) != 0) return *which = "corpus.holdout", 1;
     return 0;
 }
 
@@ -165,7 +174,7 @@ static void test_file_errors(void) {
                       "unknown key 'n_layers' in section 'model' (keys: n_layer, n_head, "
                       "d_model, context, d_ff, zero_init_head)");
     expect_file_error("model:\n  n_layer: 2\nmodl:\n  n_layer: 3\n", 3,
-                      "unknown section 'modl' (sections: model, train, run, corpus)");
+                      "unknown section 'modl' (sections: model, train, run, corpus, analysis)");
     expect_file_error("train:\n  LR: 0.1\n", 2, "unknown key 'LR' in section 'train'");
     expect_file_error("model: {n_head: 2, heads: 3}\n", 1, "unknown key 'heads'");
     expect_file_error("run:\n  eval_final: true\n  n_layer: 2\n", 3,
@@ -253,9 +262,9 @@ static void test_set(void) {
     mdl_config cfg = default_config(), expect = default_config();
     mdl_err err = {""};
     static const char *const good[] = {
-        "model.n_layer=6",         "model.zero_init_head=false",  "train.lr=0.30000000000000004",
-        "train.schedule=constant", "train.seed=9007199254740993", "run.flush_seconds=0.25",
-        "train.eps=1e-6",
+        "model.n_layer=6",         "model.zero_init_head=false",   "train.lr=0.30000000000000004",
+        "train.schedule=constant", "train.seed=9007199254740993",  "run.flush_seconds=0.25",
+        "train.eps=1e-6",          "corpus.holdout=pg84_*,b: c#d", "run.precision=bf16",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         CHECKF(config_set(&cfg, good[i], &err) == 0, "--set %s: %s", good[i], err.msg);
@@ -266,13 +275,28 @@ static void test_set(void) {
     expect.train.seed = 9007199254740993ull; /* not representable as a double */
     expect.run.flush_seconds = 0.25;
     expect.train.eps = 1e-6;
+    snprintf(expect.corpus.holdout, sizeof expect.corpus.holdout, "pg84_*,b: c#d");
+    expect.run.precision = PRECISION_BF16;
     CHECK_SAME_CONFIG(&cfg, &expect);
+    expect_set_error("run.precision=fp16",
+                     "--set run.precision=fp16: run.precision must be one of fp32, bf16, got "
+                     "'fp16'");
+    char long_globs[600];
+    memset(long_globs, 'a', sizeof long_globs - 1);
+    long_globs[sizeof long_globs - 1] = '\0';
+    char assignment[700];
+    snprintf(assignment, sizeof assignment, "corpus.holdout=%s", long_globs);
+    mdl_config before = cfg;
+    CHECK(config_set(&cfg, assignment, &err) != 0);
+    CHECKF(strstr(err.msg, "corpus.holdout must be a string of at most 511 bytes") != NULL, "%s",
+           err.msg);
+    CHECK_SAME_CONFIG(&cfg, &before);
 
     expect_set_error("model.foo=1", "--set model.foo=1: unknown config key 'model.foo' (keys in "
                                     "'model': n_layer, n_head, d_model, context, d_ff, "
                                     "zero_init_head)");
     expect_set_error("foo.n_layer=1", "--set foo.n_layer=1: unknown config key 'foo.n_layer' "
-                                      "(sections: model, train, run, corpus)");
+                                      "(sections: model, train, run, corpus, analysis)");
     expect_set_error("model.n_layer.x=1", "--set model.n_layer.x=1: unknown config key "
                                           "'model.n_layer.x' (keys in 'model': n_layer, n_head, "
                                           "d_model, context, d_ff, zero_init_head)");
@@ -337,7 +361,24 @@ static void test_validate(void) {
     INVALID(train.min_lr_ratio, 1.5, "train.min_lr_ratio must be in [0, 1]");
     INVALID(train.min_lr_ratio, -0.5, "train.min_lr_ratio must be in [0, 1]");
     INVALID(run.flush_seconds, 0, "run.flush_seconds must be greater than 0");
+    INVALID(train.passes, 0, "train.passes must be at least 1");
 #undef INVALID
+    /* extraction windows: after the training window's prefix, inside the context */
+    c = d;
+    c.analysis.extract_samples = 4;
+    c.analysis.extract_prefix = 95;
+    expect_invalid(c, "analysis.extract_prefix (95) must be at least model.context - "
+                      "train.segment (96)");
+    c.analysis.extract_prefix = 100;
+    c.analysis.extract_suffix = 29;
+    expect_invalid(c, "analysis.extract_prefix + analysis.extract_suffix (100 + 29) must be at "
+                      "most model.context (128)");
+    c.analysis.extract_suffix = 28;
+    mdl_err ok = {""};
+    CHECKF(config_validate(&c, &ok) == 0, "P + S = context rejected: %s", ok.msg);
+    c.analysis.extract_samples = 0; /* off: not checked */
+    c.analysis.extract_prefix = 1;
+    CHECKF(config_validate(&c, &ok) == 0, "unused extraction keys rejected: %s", ok.msg);
 
     /* The edges that are allowed. */
     mdl_err err = {""};
@@ -377,6 +418,13 @@ static void test_to_yaml(void) {
     cfg.train.seed = UINT64_MAX - 1;
     cfg.run.eval_final = false;
     cfg.run.flush_seconds = 12345678.0;
+    cfg.run.precision = PRECISION_BF16;
+    cfg.run.checkpoint_every = 7;
+    cfg.train.passes = 3;
+    cfg.analysis.extract_samples = 9;
+    cfg.analysis.extract_seed = UINT64_MAX;
+    /* a string that needs quoting and escapes to read back */
+    snprintf(cfg.corpus.holdout, sizeof cfg.corpus.holdout, "a \"b\"\\c: #d,\t[e]*");
     text = config_to_yaml(&cfg, &err);
     CHECKF(text != NULL, "config_to_yaml: %s", err.msg);
     if (!text) return;

@@ -1,0 +1,429 @@
+/* Checkpoint files (checkpoint.h). */
+#include "checkpoint.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "h5util.h"
+#include "model.h"
+#include "version.h"
+
+enum { FORMAT_VERSION = 1 };
+static const char FORMAT[] = "mdlbench-checkpoint";
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+#define FNV_START 0xcbf29ce484222325ULL
+
+uint64_t corpus_fingerprint(const corpus *c) {
+    uint64_t h = FNV_START;
+    for (size_t d = 0; d < c->n_docs; d++) {
+        uint64_t meta[2] = {c->docs[d].size, (uint64_t)(c->docs[d].held_out != 0)};
+        h = fnv1a(h, meta, sizeof meta);
+        if (c->docs[d].size) h = fnv1a(h, c->docs[d].bytes, (size_t)c->docs[d].size);
+    }
+    return h;
+}
+
+/* ---- the payload: every dataset, in one table, so writing, reading and the checksum
+ * walk the same list ------------------------------------------------------------------ */
+
+typedef struct column {
+    const char *name; /* path in the file */
+    void *data;
+    size_t n;
+    hid_t file_type, mem_type;
+    size_t elem;
+} column;
+
+#define CURVE_COLUMNS 7
+#define MAX_COLUMNS (7 + CURVE_COLUMNS) /* model 3, documents 1, passes 3 */
+
+/* The curve is written column by column from these scratch arrays. */
+typedef struct curve_columns {
+    int64_t *step, *bytes;
+    double *bits, *cum_bits, *lr, *grad_norm, *elapsed_s;
+} curve_columns;
+
+static int curve_columns_alloc(curve_columns *cc, size_t n) {
+    size_t m = n ? n : 1;
+    cc->step = malloc(m * 8), cc->bytes = malloc(m * 8), cc->bits = malloc(m * 8);
+    cc->cum_bits = malloc(m * 8), cc->lr = malloc(m * 8), cc->grad_norm = malloc(m * 8);
+    cc->elapsed_s = malloc(m * 8);
+    return cc->step && cc->bytes && cc->bits && cc->cum_bits && cc->lr && cc->grad_norm &&
+                   cc->elapsed_s
+               ? 0
+               : -1;
+}
+
+static void curve_columns_free(curve_columns *cc) {
+    free(cc->step), free(cc->bytes), free(cc->bits), free(cc->cum_bits), free(cc->lr);
+    free(cc->grad_norm), free(cc->elapsed_s);
+}
+
+static size_t list_columns(const preq_checkpoint *cp, double *passes3, curve_columns *cc,
+                           column *c) {
+    hid_t f32 = sizeof(real) == 4 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    hid_t m32 = sizeof(real) == 4 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    size_t P = cp->n_params, E = cp->n_passes, K = cp->n_curve, n = 0;
+    c[n++] = (column){"/model/params", cp->params, P, f32, m32, sizeof(real)};
+    c[n++] = (column){"/model/adam_m", cp->adam_m, P, f32, m32, sizeof(real)};
+    c[n++] = (column){"/model/adam_v", cp->adam_v, P, f32, m32, sizeof(real)};
+    c[n++] = (column){"/doc_preq_bits", cp->doc_preq_bits, cp->n_docs,
+                      H5T_IEEE_F64LE,   H5T_NATIVE_DOUBLE, 8};
+    c[n++] = (column){"/passes/train_bits", passes3, E, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
+    c[n++] = (column){"/passes/eval_bits", passes3 + E, E, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
+    c[n++] =
+        (column){"/passes/heldout_bits", passes3 + 2 * E, E, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
+    c[n++] = (column){"/curve/step", cc->step, K, H5T_STD_I64LE, H5T_NATIVE_INT64, 8};
+    c[n++] = (column){"/curve/bytes", cc->bytes, K, H5T_STD_I64LE, H5T_NATIVE_INT64, 8};
+    c[n++] = (column){"/curve/bits", cc->bits, K, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
+    c[n++] = (column){"/curve/cum_bits", cc->cum_bits, K, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
+    c[n++] = (column){"/curve/lr", cc->lr, K, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
+    c[n++] = (column){"/curve/grad_norm", cc->grad_norm, K, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
+    c[n++] = (column){"/curve/elapsed_s", cc->elapsed_s, K, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
+    return n;
+}
+
+static uint64_t checksum(const column *c, size_t n) {
+    uint64_t h = FNV_START;
+    for (size_t i = 0; i < n; i++) h = fnv1a(h, c[i].data, c[i].n * c[i].elem);
+    return h;
+}
+
+/* ---- root attributes ------------------------------------------------------------------ */
+
+typedef struct scalar_attr {
+    const char *name;
+    void *value;
+    int is_double;
+} scalar_attr;
+
+static size_t list_scalars(preq_checkpoint *cp, uint64_t *sum, scalar_attr *a) {
+    size_t n = 0;
+    a[n++] = (scalar_attr){"corpus_bytes", &cp->corpus_bytes, 0};
+    a[n++] = (scalar_attr){"corpus_documents", &cp->corpus_documents, 0};
+    a[n++] = (scalar_attr){"corpus_hash", &cp->corpus_hash, 0};
+    a[n++] = (scalar_attr){"pass", &cp->pass, 0};
+    a[n++] = (scalar_attr){"step", &cp->step, 0};
+    a[n++] = (scalar_attr){"adam_t", &cp->adam_t, 0};
+    a[n++] = (scalar_attr){"first_step_bytes", &cp->first_step_bytes, 0};
+    a[n++] = (scalar_attr){"checksum", sum, 0};
+    a[n++] = (scalar_attr){"pass_bits", &cp->pass_bits, 1};
+    a[n++] = (scalar_attr){"first_step_bits", &cp->first_step_bits, 1};
+    a[n++] = (scalar_attr){"model_flops", &cp->model_flops, 1};
+    a[n++] = (scalar_attr){"train_s", &cp->train_s, 1};
+    return n;
+}
+
+/* tensor_names and tensor_sizes: small array attributes for readers (scripts/torch_ref.py). */
+static int write_tensor_table(hid_t f, const preq_checkpoint *cp, const h5ctx *c) {
+    hsize_t dims = MDL_NUM_PARAM_TENSORS;
+    uint64_t sizes[MDL_NUM_PARAM_TENSORS];
+    for (int i = 0; i < MDL_NUM_PARAM_TENSORS; i++) sizes[i] = cp->tensor_sizes[i];
+    hid_t space = H5Screate_simple(1, &dims, NULL), str = utf8_type();
+    hid_t a1 = space < 0 || str < 0
+                   ? -1
+                   : H5Acreate2(f, "tensor_names", str, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a1 < 0 || H5Awrite(a1, str, cp->tensor_names) < 0 ? -1 : 0;
+    hid_t a2 =
+        rc < 0 ? -1 : H5Acreate2(f, "tensor_sizes", H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (rc == 0 && (a2 < 0 || H5Awrite(a2, H5T_NATIVE_UINT64, sizes) < 0)) rc = -1;
+    if (rc < 0) h5_fail(c, "cannot write the tensor table");
+    if (a1 >= 0) H5Aclose(a1);
+    if (a2 >= 0) H5Aclose(a2);
+    if (str >= 0) H5Tclose(str);
+    if (space >= 0) H5Sclose(space);
+    return rc;
+}
+
+static int sync_path(const char *path, int directory) {
+    int fd = open(path, O_RDONLY | (directory ? O_DIRECTORY : 0));
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int checkpoint_write_file(const char *path, const preq_checkpoint *cp_in, mdl_err *err) {
+    preq_checkpoint cp = *cp_in;
+    size_t E = cp.n_passes;
+    double *passes3 = malloc((E ? E : 1) * 3 * sizeof *passes3);
+    curve_columns cc = {0};
+    if (!passes3 || curve_columns_alloc(&cc, cp.n_curve) != 0) {
+        free(passes3);
+        curve_columns_free(&cc);
+        return mdl_fail(err, "%s: out of memory writing the checkpoint", path);
+    }
+    for (size_t e = 0; e < E; e++) {
+        passes3[e] = cp.passes[e].train_bits;
+        passes3[E + e] = cp.passes[e].eval_bits;
+        passes3[2 * E + e] = cp.passes[e].heldout_bits;
+    }
+    for (size_t k = 0; k < cp.n_curve; k++) {
+        const curve_row *r = &cp.curve[k];
+        cc.step[k] = r->step, cc.bytes[k] = r->bytes, cc.bits[k] = r->bits;
+        cc.cum_bits[k] = r->cum_bits, cc.lr[k] = r->lr, cc.grad_norm[k] = r->grad_norm;
+        cc.elapsed_s[k] = r->elapsed_s;
+    }
+    column cols[MAX_COLUMNS];
+    size_t nc = list_columns(&cp, passes3, &cc, cols);
+    uint64_t sum = checksum(cols, nc);
+    scalar_attr attrs[16];
+    size_t na = list_scalars(&cp, &sum, attrs);
+
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    h5ctx ctx = {tmp, err};
+    hid_t fapl = fapl_no_locking();
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
+    int rc = f < 0 ? h5_fail(&ctx, "cannot create the checkpoint") : 0;
+    hid_t g = -1;
+    if (rc == 0)
+        rc = attr_write_str(f, "format", FORMAT, &ctx) < 0 ||
+                     attr_write_i64(f, "format_version", FORMAT_VERSION, &ctx) < 0 ||
+                     attr_write_str(f, "mdlbench_version", mdl_version, &ctx) < 0 ||
+                     attr_write_str(f, "config", cp.config_yaml ? cp.config_yaml : "", &ctx) < 0 ||
+                     write_tensor_table(f, &cp, &ctx) < 0
+                 ? -1
+                 : 0;
+    for (size_t i = 0; i < na && rc == 0; i++)
+        rc = attrs[i].is_double
+                 ? attr_write_f64(f, attrs[i].name, *(double *)attrs[i].value, &ctx)
+                 : attr_write_u64(f, attrs[i].name, *(uint64_t *)attrs[i].value, &ctx);
+    static const char *const groups[] = {"model", "passes", "curve"};
+    for (size_t i = 0; i < 3 && rc == 0; i++) {
+        rc = group_create(f, groups[i], &g, &ctx);
+        if (rc == 0) H5Gclose(g);
+    }
+    for (size_t i = 0; i < nc && rc == 0; i++)
+        rc = dataset_write_1d(f, cols[i].name, cols[i].file_type, cols[i].mem_type, cols[i].n,
+                              cols[i].data, &ctx);
+    if (f >= 0 && H5Fclose(f) < 0 && rc == 0) rc = h5_fail(&ctx, "cannot close the checkpoint");
+    free(passes3);
+    curve_columns_free(&cc);
+    /* contents on disk before the name, and the name before anyone relies on it */
+    if (rc == 0 && sync_path(tmp, 0) != 0)
+        rc = mdl_fail(err, "%s: cannot sync (%s)", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = mdl_fail(err, "%s: cannot rename %s to it (%s)", path, tmp, strerror(errno));
+    if (rc != 0) {
+        unlink(tmp);
+        return rc;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    sync_path(slash ? dir : ".", 1);
+    return 0;
+}
+
+/* ---- the directory ------------------------------------------------------------------- */
+
+static int parse_name(const char *name, uint64_t *pass, uint64_t *step) {
+    char tail[8];
+    return sscanf(name, "step-%" SCNu64 "-%" SCNu64 "%7s", pass, step, tail) == 3 &&
+           strcmp(tail, ".ckpt") == 0;
+}
+
+typedef struct found {
+    uint64_t pass, step;
+    char *name;
+} found;
+
+static int by_position(const void *a, const void *b) {
+    const found *x = a, *y = b;
+    if (x->pass != y->pass) return x->pass < y->pass ? -1 : 1;
+    return x->step < y->step ? -1 : x->step > y->step;
+}
+
+/* The checkpoints of dir, oldest first; 1 when dir does not exist. */
+static int list_dir(const char *dir, found **out, size_t *n, mdl_err *err) {
+    *out = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d && errno == ENOENT) return 1;
+    if (!d)
+        return mdl_fail(err, "%s: cannot read the checkpoint directory (%s)", dir, strerror(errno));
+    size_t cap = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) && rc == 0) {
+        found f;
+        if (!parse_name(e->d_name, &f.pass, &f.step)) continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            found *grown = realloc(*out, cap * sizeof *grown);
+            if (!grown) {
+                rc = mdl_fail(err, "out of memory listing %s", dir);
+                break;
+            }
+            *out = grown;
+        }
+        if (!(f.name = strdup(e->d_name)))
+            rc = mdl_fail(err, "out of memory listing %s", dir);
+        else
+            (*out)[(*n)++] = f;
+    }
+    closedir(d);
+    if (*n) qsort(*out, *n, sizeof **out, by_position);
+    return rc;
+}
+
+static void free_found(found *f, size_t n) {
+    for (size_t i = 0; i < n; i++) free(f[i].name);
+    free(f);
+}
+
+int checkpoint_write(const char *dir, const preq_checkpoint *cp, unsigned keep, char **written,
+                     mdl_err *err) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return mdl_fail(err, "%s: cannot create the checkpoint directory (%s)", dir,
+                        strerror(errno));
+    size_t len = strlen(dir) + 64;
+    char *path = malloc(len);
+    if (!path) return mdl_fail(err, "out of memory");
+    snprintf(path, len, "%s/step-%05" PRIu64 "-%010" PRIu64 ".ckpt", dir, cp->pass, cp->step);
+    if (checkpoint_write_file(path, cp, err) != 0) {
+        free(path);
+        return -1;
+    }
+    found *all;
+    size_t n;
+    if (keep > 0 && list_dir(dir, &all, &n, err) == 0) {
+        for (size_t i = 0; i + keep < n; i++) {
+            char old[4096];
+            snprintf(old, sizeof old, "%s/%s", dir, all[i].name);
+            unlink(old);
+        }
+        free_found(all, n);
+    }
+    *written = path;
+    return 0;
+}
+
+int checkpoint_find_latest(const char *dir, char **path, mdl_err *err) {
+    found *all;
+    size_t n;
+    int rc = list_dir(dir, &all, &n, err);
+    if (rc != 0) return rc;
+    if (n == 0) {
+        free(all);
+        return 1;
+    }
+    size_t len = strlen(dir) + strlen(all[n - 1].name) + 2;
+    *path = malloc(len);
+    if (*path) snprintf(*path, len, "%s/%s", dir, all[n - 1].name);
+    free_found(all, n);
+    return *path ? 0 : mdl_fail(err, "out of memory");
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+void checkpoint_free(preq_checkpoint *cp) {
+    free(cp->params), free(cp->adam_m), free(cp->adam_v), free(cp->passes);
+    free(cp->doc_preq_bits), free(cp->curve), free(cp->config_yaml);
+    memset(cp, 0, sizeof *cp);
+}
+
+/* Length of a 1-D dataset, or -1. */
+static long long dataset_len(hid_t f, const char *name) {
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t s = H5Dget_space(d);
+    hsize_t len = 0;
+    long long r = s >= 0 && H5Sget_simple_extent_ndims(s) == 1 ? 0 : -1;
+    if (r == 0) H5Sget_simple_extent_dims(s, &len, NULL), r = (long long)len;
+    if (s >= 0) H5Sclose(s);
+    H5Dclose(d);
+    return r;
+}
+
+int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err) {
+    memset(cp, 0, sizeof *cp);
+    h5ctx ctx = {path, err};
+    if (access(path, R_OK) != 0)
+        return mdl_fail(err, "%s: cannot open the checkpoint (%s)", path, strerror(errno));
+    hid_t fapl = fapl_no_locking();
+    hid_t f = -1;
+    H5E_BEGIN_TRY {
+        f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    }
+    H5E_END_TRY;
+    if (fapl >= 0) H5Pclose(fapl);
+    if (f < 0)
+        return mdl_fail(err, "%s: not a readable checkpoint (truncated or damaged HDF5 file)",
+                        path);
+    char *format = NULL;
+    int64_t version = 0;
+    int rc = attr_read_str(f, "format", &format, &ctx) > 0 && strcmp(format, FORMAT) == 0
+                 ? 0
+                 : mdl_fail(err, "%s: not an mdlbench checkpoint", path);
+    free(format);
+    if (rc == 0 && (attr_read_num(f, "format_version", H5T_NATIVE_INT64, &version, &ctx) <= 0 ||
+                    version != FORMAT_VERSION))
+        rc = mdl_fail(err, "%s: checkpoint format version %lld, this mdlbench reads %d", path,
+                      (long long)version, FORMAT_VERSION);
+    uint64_t sum = 0;
+    scalar_attr attrs[16];
+    size_t na = list_scalars(cp, &sum, attrs);
+    for (size_t i = 0; i < na && rc == 0; i++)
+        if (attr_read_num(f, attrs[i].name,
+                          attrs[i].is_double ? H5T_NATIVE_DOUBLE : H5T_NATIVE_UINT64,
+                          attrs[i].value, &ctx) <= 0)
+            rc = mdl_fail(err, "%s: damaged checkpoint (no attribute %s)", path, attrs[i].name);
+    if (rc == 0 && attr_read_str(f, "config", &cp->config_yaml, &ctx) <= 0)
+        rc = mdl_fail(err, "%s: damaged checkpoint (no configuration)", path);
+    long long P = rc == 0 ? dataset_len(f, "/model/params") : -1;
+    long long D = rc == 0 ? dataset_len(f, "/doc_preq_bits") : -1;
+    long long E = rc == 0 ? dataset_len(f, "/passes/train_bits") : -1;
+    long long K = rc == 0 ? dataset_len(f, "/curve/step") : -1;
+    if (rc == 0 && (P < 0 || D < 0 || E < 0 || K < 0))
+        rc = mdl_fail(err, "%s: damaged checkpoint (a dataset is missing)", path);
+    double *passes3 = NULL;
+    curve_columns cc = {0};
+    if (rc == 0) {
+        cp->n_params = (size_t)P, cp->n_docs = (size_t)D, cp->n_passes = (size_t)E;
+        cp->n_curve = (size_t)K;
+        size_t bytes = cp->n_params ? cp->n_params * sizeof(real) : 1;
+        cp->params = malloc(bytes), cp->adam_m = malloc(bytes), cp->adam_v = malloc(bytes);
+        cp->doc_preq_bits = malloc((D ? D : 1) * sizeof(double));
+        cp->passes = malloc((E ? E : 1) * sizeof *cp->passes);
+        cp->curve = malloc((K ? K : 1) * sizeof *cp->curve);
+        passes3 = malloc((E ? E : 1) * 3 * sizeof *passes3);
+        if (!cp->params || !cp->adam_m || !cp->adam_v || !cp->doc_preq_bits || !cp->passes ||
+            !cp->curve || !passes3 || curve_columns_alloc(&cc, cp->n_curve) != 0)
+            rc = mdl_fail(err, "%s: out of memory reading the checkpoint", path);
+    }
+    column cols[MAX_COLUMNS];
+    size_t nc = rc == 0 ? list_columns(cp, passes3, &cc, cols) : 0;
+    for (size_t i = 0; i < nc && rc == 0; i++)
+        if (dataset_read_1d(f, cols[i].name, cols[i].mem_type, cols[i].data, cols[i].n, &ctx) != 0)
+            rc = mdl_fail(err, "%s: damaged checkpoint (%s cannot be read)", path, cols[i].name);
+    if (rc == 0 && checksum(cols, nc) != sum)
+        rc = mdl_fail(err, "%s: damaged checkpoint (checksum mismatch): refusing to resume from it",
+                      path);
+    for (size_t e = 0; rc == 0 && e < cp->n_passes; e++)
+        cp->passes[e] = (pass_row){passes3[e], passes3[E + e], passes3[2 * E + e]};
+    for (size_t k = 0; rc == 0 && k < cp->n_curve; k++)
+        cp->curve[k] = (curve_row){cc.step[k], cc.bytes[k],     cc.bits[k],     cc.cum_bits[k],
+                                   cc.lr[k],   cc.grad_norm[k], cc.elapsed_s[k]};
+    free(passes3);
+    curve_columns_free(&cc);
+    H5Fclose(f);
+    if (rc != 0) checkpoint_free(cp);
+    return rc;
+}

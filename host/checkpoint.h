@@ -1,0 +1,70 @@
+/* Checkpoints: everything the prequential loop needs to continue exactly where it stopped
+ * (issue 5). One HDF5 file per checkpoint, DIR/step-PPPPP-SSSSSSSSSS.ckpt (pass, step),
+ * written as a temporary file, synced and renamed, so a checkpoint is either complete or
+ * absent; a checksum over the payload catches a file damaged afterwards.
+ *
+ * File layout (format "mdlbench-checkpoint", format_version 1):
+ *   /  attributes format, format_version, mdlbench_version, config (YAML), corpus_bytes,
+ *      corpus_documents, corpus_hash (FNV-1a 64 of the bytes, sizes and held-out flags),
+ *      pass, step (the next step to run; pass = train.passes: training is done),
+ *      adam_t, pass_bits, first_step_bits, first_step_bytes, model_flops, train_s,
+ *      checksum (FNV-1a 64 of every dataset below), tensor_names, tensor_sizes (arrays)
+ *   /model/params, /model/adam_m, /model/adam_v   float32[n_params], tensor order (model.h)
+ *   /doc_preq_bits     float64[trained documents]
+ *   /passes/{train_bits, eval_bits, heldout_bits}  float64[train.passes]
+ *   /curve/{step, bytes, bits, cum_bits, lr, grad_norm, elapsed_s}   the prequential
+ *      pass's rows so far (results.h curve_row)
+ * A file written by `mdlbench init-weights` has the same layout at pass 0, step 0. */
+#ifndef MDL_CHECKPOINT_H
+#define MDL_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corpus.h"
+#include "error.h"
+#include "prequential.h"
+#include "real.h"
+#include "results.h"
+
+typedef struct preq_checkpoint {
+    uint64_t pass, step; /* the next step to run */
+    size_t n_params;
+    real *params, *adam_m, *adam_v;
+    uint64_t adam_t;
+    const char *const *tensor_names; /* MDL_NUM_PARAM_TENSORS of each; write only */
+    const size_t *tensor_sizes;
+    double pass_bits; /* bits of the current pass so far */
+    double first_step_bits;
+    uint64_t first_step_bytes;
+    double model_flops, train_s;
+    size_t n_passes;
+    pass_row *passes;
+    size_t n_docs; /* trained documents */
+    double *doc_preq_bits;
+    size_t n_curve;
+    curve_row *curve;
+    char *config_yaml;
+    uint64_t corpus_bytes, corpus_documents, corpus_hash;
+} preq_checkpoint;
+
+/* FNV-1a 64 of the corpus bytes, document sizes and held-out flags. */
+uint64_t corpus_fingerprint(const corpus *c);
+
+/* Writes DIR/step-....ckpt (DIR is created if missing) atomically, then removes the
+ * oldest checkpoints beyond `keep` (0 keeps all). *written gets the path (malloc'd). */
+int checkpoint_write(const char *dir, const preq_checkpoint *cp, unsigned keep, char **written,
+                     mdl_err *err);
+
+/* Writes one checkpoint file at exactly `path` (atomically). */
+int checkpoint_write_file(const char *path, const preq_checkpoint *cp, mdl_err *err);
+
+/* Reads and verifies a checkpoint (every array malloc'd; checkpoint_free). */
+int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err);
+void checkpoint_free(preq_checkpoint *cp);
+
+/* The newest checkpoint in dir (largest pass, step): 0 and *path (malloc'd), 1 when dir
+ * has none (or does not exist), -1 on error. */
+int checkpoint_find_latest(const char *dir, char **path, mdl_err *err);
+
+#endif

@@ -1,0 +1,112 @@
+/* `mdlbench init-weights`: the initial weights of a configuration, in the checkpoint format
+ * (pass 0, step 0), for other programs (scripts/torch_ref.py) to start from the same
+ * weights. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "model.h"
+
+static void init_usage(FILE *f) {
+    fprintf(f, "usage: mdlbench init-weights [-c FILE] [--set KEY=VALUE]... -o FILE\n"
+               "\n"
+               "Writes the initial weights of the configuration (train.seed) in the checkpoint\n"
+               "format (README, \"Checkpoints\"): /model/params holds every parameter as\n"
+               "float32 in tensor order, with the attributes tensor_names, tensor_sizes and\n"
+               "config. The same weights every `run` and `train` start from.\n"
+               "\n"
+               "options:\n"
+               "  -c, --config FILE    YAML config; keys not given keep the embedded defaults\n"
+               "  --set KEY=VALUE      override one config key (repeatable)\n"
+               "  -o, --output FILE    the file to write (required)\n"
+               "  -h, --help           this help\n");
+}
+
+int cmd_init_weights(int argc, char **argv) {
+    static const struct option longopts[] = {{"config", required_argument, 0, 'c'},
+                                             {"set", required_argument, 0, 's'},
+                                             {"output", required_argument, 0, 'o'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    const char *config_path = NULL, *output = NULL;
+    mdl_config cfg;
+    mdl_err err;
+    if (config_default(&cfg, &err) != 0) return cli_error("embedded default config: %s", err.msg);
+    const char **sets = calloc((size_t)argc, sizeof *sets);
+    size_t n_sets = 0;
+    if (!sets) return cli_error("out of memory");
+    optind = 1;
+    opterr = 0;
+    int ch, rc = 0;
+    while (rc == 0 && (ch = getopt_long(argc, argv, ":c:o:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 's':
+            sets[n_sets++] = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'h':
+            init_usage(stdout);
+            free(sets);
+            return 0;
+        case ':':
+            rc = cli_error("init-weights: option %s needs a value", argv[optind - 1]);
+            break;
+        default:
+            rc = cli_error("init-weights: unknown option %s (see --help)", argv[optind - 1]);
+        }
+    }
+    if (rc == 0 && optind < argc)
+        rc = cli_error("init-weights: unexpected argument '%s'", argv[optind]);
+    if (rc == 0 && !output) rc = cli_error("init-weights: -o FILE is required");
+    if (rc == 0 && config_path && config_load_file(&cfg, config_path, &err) != 0)
+        rc = cli_error("%s", err.msg);
+    for (size_t i = 0; rc == 0 && i < n_sets; i++)
+        if (config_set(&cfg, sets[i], &err) != 0) rc = cli_error("%s", err.msg);
+    free(sets);
+    if (rc == 0 && config_validate(&cfg, &err) != 0) rc = cli_error("%s", err.msg);
+    if (rc != 0) return rc;
+
+    model *m = NULL;
+    char *yaml = config_to_yaml(&cfg, &err);
+    if (!yaml || model_create(&m, &cfg.model, 1, cpu_backend(), &err) != 0) {
+        free(yaml);
+        return cli_error("%s", err.msg);
+    }
+    model_init_weights(m, cfg.train.seed);
+    size_t P = model_num_params(m), sizes[MDL_NUM_PARAM_TENSORS];
+    const char *names[MDL_NUM_PARAM_TENSORS];
+    for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
+        names[t] = model_tensor_name(t);
+        sizes[t] = model_tensor_size(m, t);
+    }
+    pass_row *passes = calloc(cfg.train.passes, sizeof *passes);
+    preq_checkpoint cp = {.n_params = P,
+                          .params = malloc(P * sizeof(real)),
+                          .adam_m = calloc(P, sizeof(real)),
+                          .adam_v = calloc(P, sizeof(real)),
+                          .tensor_names = names,
+                          .tensor_sizes = sizes,
+                          .n_passes = cfg.train.passes,
+                          .passes = passes,
+                          .config_yaml = yaml};
+    if (!cp.params || !cp.adam_m || !cp.adam_v || !passes) {
+        rc = cli_error("out of memory");
+    } else {
+        model_get_params(m, cp.params);
+        if (checkpoint_write_file(output, &cp, &err) != 0) rc = cli_error("%s", err.msg);
+    }
+    if (rc == 0)
+        printf("%s: initial weights of %zu parameters (seed %llu)\n", output, P,
+               (unsigned long long)cfg.train.seed);
+    free(cp.params), free(cp.adam_m), free(cp.adam_v), free(passes), free(yaml);
+    model_destroy(m);
+    return rc;
+}
