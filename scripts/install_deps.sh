@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config git libhdf5-dev hdf5-tools libopenblas-openmp-dev
           libcyaml-dev libyaml-dev libzstd-dev zlib1g-dev libbz2-dev liblzma-dev libbrotli-dev
-          python3 python3-h5py python3-numpy python3-matplotlib util-linux
+          python3 python3-h5py python3-numpy python3-matplotlib python3-yaml util-linux
+          slurm-wlm  # tests/integration/test_slurm.sh: a real single-node Slurm
           gzip bzip2 xz-utils zstd brotli)  # the command-line tools the codec tests compare with
 missing=()
 for p in "${packages[@]}"; do
