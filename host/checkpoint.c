@@ -186,6 +186,7 @@ int checkpoint_write_file(const char *path, const preq_checkpoint *cp_in, mdl_er
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     h5ctx ctx = {tmp, err};
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t fapl = fapl_no_locking();
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (fapl >= 0) H5Pclose(fapl);
@@ -339,22 +340,10 @@ void checkpoint_free(preq_checkpoint *cp) {
     memset(cp, 0, sizeof *cp);
 }
 
-/* Length of a 1-D dataset, or -1. */
-static long long dataset_len(hid_t f, const char *name) {
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0) return -1;
-    hid_t s = H5Dget_space(d);
-    hsize_t len = 0;
-    long long r = s >= 0 && H5Sget_simple_extent_ndims(s) == 1 ? 0 : -1;
-    if (r == 0) H5Sget_simple_extent_dims(s, &len, NULL), r = (long long)len;
-    if (s >= 0) H5Sclose(s);
-    H5Dclose(d);
-    return r;
-}
-
 int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err) {
     memset(cp, 0, sizeof *cp);
     h5ctx ctx = {path, err};
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors go into err, not onto stderr */
     if (access(path, R_OK) != 0)
         return mdl_fail(err, "%s: cannot open the checkpoint (%s)", path, strerror(errno));
     hid_t fapl = fapl_no_locking();
@@ -387,10 +376,10 @@ int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err) {
             rc = mdl_fail(err, "%s: damaged checkpoint (no attribute %s)", path, attrs[i].name);
     if (rc == 0 && attr_read_str(f, "config", &cp->config_yaml, &ctx) <= 0)
         rc = mdl_fail(err, "%s: damaged checkpoint (no configuration)", path);
-    long long P = rc == 0 ? dataset_len(f, "/model/params") : -1;
-    long long D = rc == 0 ? dataset_len(f, "/doc_preq_bits") : -1;
-    long long E = rc == 0 ? dataset_len(f, "/passes/train_bits") : -1;
-    long long K = rc == 0 ? dataset_len(f, "/curve/step") : -1;
+    long long P = rc == 0 ? dataset_length(f, "/model/params") : -1;
+    long long D = rc == 0 ? dataset_length(f, "/doc_preq_bits") : -1;
+    long long E = rc == 0 ? dataset_length(f, "/passes/train_bits") : -1;
+    long long K = rc == 0 ? dataset_length(f, "/curve/step") : -1;
     if (rc == 0 && (P < 0 || D < 0 || E < 0 || K < 0))
         rc = mdl_fail(err, "%s: damaged checkpoint (a dataset is missing)", path);
     double *passes3 = NULL;

@@ -255,7 +255,8 @@ static const mdl_ops *select_backend(const char *device, const mdl_config *cfg, 
     }
     char gpu[160];
     if (cuda_device_describe(0, gpu, sizeof gpu) != 0) snprintf(gpu, sizeof gpu, "CUDA device 0");
-    snprintf(desc, n, "cuda: %s, %s", gpu, cfg->run.precision == PRECISION_BF16 ? "bf16" : "fp32");
+    snprintf(desc, n, "cuda: %.100s, %s", gpu,
+             cfg->run.precision == PRECISION_BF16 ? "bf16" : "fp32");
     return cuda_backend(cfg->run.precision == PRECISION_BF16 ? MDL_PRECISION_BF16
                                                              : MDL_PRECISION_FP32);
 #else

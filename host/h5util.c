@@ -177,6 +177,18 @@ int group_open(hid_t f, const char *name, hid_t *g, const h5ctx *c) {
     return *g < 0 ? h5_fail(c, "cannot open group /%s", name) : 0;
 }
 
+long long dataset_length(hid_t loc, const char *name) {
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t space = d < 0 ? -1 : H5Dget_space(d);
+    hsize_t len = 0;
+    long long r = space >= 0 && H5Sget_simple_extent_ndims(space) == 1 ? 0 : -1;
+    if (r == 0) H5Sget_simple_extent_dims(space, &len, NULL), r = (long long)len;
+    if (space >= 0) H5Sclose(space);
+    if (d >= 0) H5Dclose(d);
+    return r;
+}
+
 int dataset_read_1d(hid_t loc, const char *name, hid_t mem_type, void *out, size_t n,
                     const h5ctx *c) {
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);

@@ -42,6 +42,9 @@ int group_open(hid_t f, const char *name, hid_t *g, const h5ctx *c);
 /* File access properties for every open: HDF5's flock() is off (see results.c). */
 hid_t fapl_no_locking(void);
 
+/* Length of the 1-D dataset loc/name; -1 when it is missing or not 1-D. */
+long long dataset_length(hid_t loc, const char *name);
+
 /* Reads a whole 1-D dataset that must hold exactly n values (mem_type elements). */
 int dataset_read_1d(hid_t loc, const char *name, hid_t mem_type, void *out, size_t n,
                     const h5ctx *c);

@@ -12,17 +12,10 @@
 #include "h5util.h"
 #include "results_internal.h"
 
-/* Length of the 1-D dataset g/name; -1 (err set) when it is missing or not 1-D. */
+/* Length of g/name; -1 (err set) when it is missing or not 1-D. */
 static int passes_length(hid_t g, const char *name, size_t *n, const h5ctx *c) {
-    hid_t d = H5Lexists(g, name, H5P_DEFAULT) > 0 ? H5Dopen2(g, name, H5P_DEFAULT) : -1;
-    if (d < 0) return mdl_fail(c->err, "%s: /passes/%s is missing", c->path, name);
-    hid_t space = H5Dget_space(d);
-    hsize_t len = 0;
-    int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
-    if (rank == 1) H5Sget_simple_extent_dims(space, &len, NULL);
-    if (space >= 0) H5Sclose(space);
-    H5Dclose(d);
-    if (rank != 1) return mdl_fail(c->err, "%s: /passes/%s is not 1-D", c->path, name);
+    long long len = dataset_length(g, name);
+    if (len < 0) return mdl_fail(c->err, "%s: /passes/%s is missing or not 1-D", c->path, name);
     *n = (size_t)len;
     return 0;
 }
@@ -35,10 +28,7 @@ static int passes_column(hid_t g, const char *name, hid_t mem_type, void *out, s
     if (len != n)
         return mdl_fail(c->err, "%s: /passes/%s has %zu rows but /passes/pass has %zu", c->path,
                         name, len, n);
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    herr_t rc = d < 0 ? -1 : n ? H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) : 0;
-    if (d >= 0) H5Dclose(d);
-    return rc < 0 ? h5_fail(c, "cannot read /passes/%s", name) : 0;
+    return dataset_read_1d(g, name, mem_type, out, n, c);
 }
 
 int results_read_passes(const char *path, pass_table *t, mdl_err *err) {

@@ -52,33 +52,6 @@ int results_write_two_part(results_writer *w, const two_part_row *rows, size_t n
     return rc;
 }
 
-/* Reads a whole 1-D dataset of n values into out (mem_type elements). */
-static int read_1d(hid_t g, const char *name, hid_t mem_type, void *out, size_t n, const h5ctx *c) {
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    hid_t space = d < 0 ? -1 : H5Dget_space(d);
-    hsize_t len = 0;
-    if (space >= 0) H5Sget_simple_extent_dims(space, &len, NULL);
-    int rc = d < 0 || space < 0 ? h5_fail(c, "cannot open %s", name) : 0;
-    if (rc == 0 && len != n)
-        rc = mdl_fail(c->err, "%s: %s has %llu values, expected %zu", c->path, name,
-                      (unsigned long long)len, n);
-    if (rc == 0 && n && H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
-        rc = h5_fail(c, "cannot read %s", name);
-    if (space >= 0) H5Sclose(space);
-    if (d >= 0) H5Dclose(d);
-    return rc;
-}
-
-static size_t dataset_length(hid_t g, const char *name) {
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    hid_t space = d < 0 ? -1 : H5Dget_space(d);
-    hsize_t len = 0;
-    if (space >= 0) H5Sget_simple_extent_dims(space, &len, NULL);
-    if (space >= 0) H5Sclose(space);
-    if (d >= 0) H5Dclose(d);
-    return (size_t)len;
-}
-
 int results_read_two_part(const char *path, two_part_row *rows, size_t *n, mdl_err *err) {
     *n = 0;
     h5ctx ctx = {path, err};
@@ -87,7 +60,8 @@ int results_read_two_part(const char *path, two_part_row *rows, size_t *n, mdl_e
     int rc = 0;
     if (H5Lexists(f, "two_part", H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "two_part", H5P_DEFAULT);
-        size_t len = g < 0 ? 0 : dataset_length(g, "format");
+        long long found = g < 0 ? -1 : dataset_length(g, "format");
+        size_t len = found < 0 ? 0 : (size_t)found;
         if (len > WFMT_COUNT) len = WFMT_COUNT;
         char *names[WFMT_COUNT] = {0};
         uint64_t wbytes[WFMT_COUNT], raw[WFMT_COUNT];
@@ -95,14 +69,14 @@ int results_read_two_part(const char *path, two_part_row *rows, size_t *n, mdl_e
             dbpb[WFMT_COUNT];
         hid_t str = utf8_type();
         rc = g < 0 || str < 0 ? h5_fail(&ctx, "cannot open /two_part") : 0;
-        if (rc == 0) rc = read_1d(g, "format", str, names, len, &ctx);
-        if (rc == 0) rc = read_1d(g, "weight_bytes", H5T_NATIVE_UINT64, wbytes, len, &ctx);
-        if (rc == 0) rc = read_1d(g, "raw_bytes", H5T_NATIVE_UINT64, raw, len, &ctx);
-        if (rc == 0) rc = read_1d(g, "weight_bits", H5T_NATIVE_DOUBLE, wbits, len, &ctx);
-        if (rc == 0) rc = read_1d(g, "data_bits", H5T_NATIVE_DOUBLE, dbits, len, &ctx);
-        if (rc == 0) rc = read_1d(g, "total_bits", H5T_NATIVE_DOUBLE, tbits, len, &ctx);
-        if (rc == 0) rc = read_1d(g, "total_bpb", H5T_NATIVE_DOUBLE, tbpb, len, &ctx);
-        if (rc == 0) rc = read_1d(g, "data_bpb", H5T_NATIVE_DOUBLE, dbpb, len, &ctx);
+        if (rc == 0) rc = dataset_read_1d(g, "format", str, names, len, &ctx);
+        if (rc == 0) rc = dataset_read_1d(g, "weight_bytes", H5T_NATIVE_UINT64, wbytes, len, &ctx);
+        if (rc == 0) rc = dataset_read_1d(g, "raw_bytes", H5T_NATIVE_UINT64, raw, len, &ctx);
+        if (rc == 0) rc = dataset_read_1d(g, "weight_bits", H5T_NATIVE_DOUBLE, wbits, len, &ctx);
+        if (rc == 0) rc = dataset_read_1d(g, "data_bits", H5T_NATIVE_DOUBLE, dbits, len, &ctx);
+        if (rc == 0) rc = dataset_read_1d(g, "total_bits", H5T_NATIVE_DOUBLE, tbits, len, &ctx);
+        if (rc == 0) rc = dataset_read_1d(g, "total_bpb", H5T_NATIVE_DOUBLE, tbpb, len, &ctx);
+        if (rc == 0) rc = dataset_read_1d(g, "data_bpb", H5T_NATIVE_DOUBLE, dbpb, len, &ctx);
         for (size_t i = 0; rc == 0 && i < len; i++) {
             two_part_row *r = &rows[(*n)++];
             r->format = WFMT_FP32;
@@ -151,15 +125,15 @@ int results_read_documents(const char *path, document_row **rows, size_t *n, mdl
     if (rc == 0 &&
         (!names || !bytes || !preq || !final || !held || !samples || !exact || !out || str < 0))
         rc = mdl_fail(err, "%s: out of memory", path);
-    if (rc == 0) rc = read_1d(g, "name", str, names, len, &ctx);
-    if (rc == 0) rc = read_1d(g, "bytes", H5T_NATIVE_UINT64, bytes, len, &ctx);
-    if (rc == 0) rc = read_1d(g, "preq_bits", H5T_NATIVE_DOUBLE, preq, len, &ctx);
-    if (rc == 0) rc = read_1d(g, "final_bits", H5T_NATIVE_DOUBLE, final, len, &ctx);
-    if (rc == 0 && has_held) rc = read_1d(g, "held_out", H5T_NATIVE_UINT8, held, len, &ctx);
+    if (rc == 0) rc = dataset_read_1d(g, "name", str, names, len, &ctx);
+    if (rc == 0) rc = dataset_read_1d(g, "bytes", H5T_NATIVE_UINT64, bytes, len, &ctx);
+    if (rc == 0) rc = dataset_read_1d(g, "preq_bits", H5T_NATIVE_DOUBLE, preq, len, &ctx);
+    if (rc == 0) rc = dataset_read_1d(g, "final_bits", H5T_NATIVE_DOUBLE, final, len, &ctx);
+    if (rc == 0 && has_held) rc = dataset_read_1d(g, "held_out", H5T_NATIVE_UINT8, held, len, &ctx);
     if (rc == 0 && has_extract)
-        rc = read_1d(g, "extract_samples", H5T_NATIVE_UINT32, samples, len, &ctx);
+        rc = dataset_read_1d(g, "extract_samples", H5T_NATIVE_UINT32, samples, len, &ctx);
     if (rc == 0 && has_extract)
-        rc = read_1d(g, "extract_exact", H5T_NATIVE_UINT32, exact, len, &ctx);
+        rc = dataset_read_1d(g, "extract_exact", H5T_NATIVE_UINT32, exact, len, &ctx);
     for (size_t i = 0; rc == 0 && i < len; i++) {
         out[i].name = strdup(names[i] ? names[i] : "");
         out[i].bytes = bytes[i];
