@@ -152,6 +152,7 @@ static void print_json_summary(const run_summary *s) {
     json_number("peak_flops", s->peak_flops, 0, &first);
     json_number("mfu", s->mfu, 0, &first);
     json_number("threads", (double)s->threads, 1, &first);
+    json_number("world_size", (double)s->world_size, 1, &first);
     printf(", \"device\": ");
     json_print_string(stdout, s->device);
 }

@@ -71,10 +71,11 @@ void run_state_free(run_state *st) {
 
 static int on_step(void *ctx, const curve_row *row, mdl_err *err) {
     run_state *st = ctx;
-    if (append_row(st, row, err) != 0) return -1;
+    if (!st->follower && append_row(st, row, err) != 0) return -1;
     if (stop_signal == SIGINT)
         return mdl_fail(err, "stopped by signal %d after step %lld", (int)stop_signal,
                         (long long)row->step);
+    if (st->follower) return 0;
     progress_update(&st->train_bar, st->bytes_done, st->total_bytes, row->cum_bits);
     return now_seconds() - st->last_flush >= st->flush_seconds ? run_state_flush(st, err) : 0;
 }
@@ -87,6 +88,8 @@ static int is_final_evaluation(const char *what) {
 
 static int on_eval(void *ctx, const char *what, uint64_t done, uint64_t total) {
     run_state *st = ctx;
+    int stop = stop_signal == SIGINT || (stop_is_preemption() && is_final_evaluation(what));
+    if (st->follower) return stop;
     /* later passes, L_final, held out, each two-part format: each gets its own bar */
     if (!st->eval_started || strcmp(what, st->eval_label) != 0) {
         progress_finish(st->eval_started ? &st->eval_bar : &st->train_bar);
@@ -98,7 +101,7 @@ static int on_eval(void *ctx, const char *what, uint64_t done, uint64_t total) {
     progress_update(&st->eval_bar, done, total, NAN);
     mdl_err ignored; /* a failing write fails again, and is reported, at the end */
     if (st->n_written < st->n_rows) run_state_flush(st, &ignored);
-    return stop_signal == SIGINT || (stop_is_preemption() && is_final_evaluation(what));
+    return stop;
 }
 
 static int want_checkpoint(void *ctx, uint64_t pass, uint64_t step) {
@@ -112,6 +115,12 @@ static int want_checkpoint(void *ctx, uint64_t pass, uint64_t step) {
 
 static int on_checkpoint(void *ctx, const preq_checkpoint *loop_cp, mdl_err *err) {
     run_state *st = ctx;
+    if (st->follower) { /* rank 0 writes the checkpoint */
+        st->wrote_ckpt = 1;
+        st->last_pass = loop_cp->pass;
+        st->last_step = loop_cp->step;
+        return stop_is_preemption() ? PREQ_STOPPED : 0;
+    }
     preq_checkpoint cp = *loop_cp;
     cp.n_curve = st->n_rows;
     cp.curve = st->rows;

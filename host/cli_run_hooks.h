@@ -34,6 +34,9 @@ typedef struct run_state {
     const char *config_yaml;
     const corpus *corpus;
     uint64_t corpus_hash;
+    /* a rank other than 0 of a data-parallel run: no curve, progress or checkpoint files,
+     * the hooks only answer the stop and checkpoint questions that the loop agrees on */
+    int follower;
 } run_state;
 
 /* The hooks of prequential_run over a run_state. */

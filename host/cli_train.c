@@ -2,6 +2,7 @@
  * results file and summarise. */
 #include <getopt.h>
 #include <math.h>
+#include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "cli.h"
 #include "cli_run_hooks.h"
 #include "device.h"
+#include "dist.h"
 #ifdef MDL_HAVE_CUDA
 #include "cuda_backend.h"
 #endif
@@ -348,7 +350,7 @@ static int load_resume(const train_options *o, const char *ckpt_dir, const char 
 
 static void fill_summary(run_summary *s, const preq_result *r, const corpus *c,
                          const mdl_config *cfg, uint64_t header, double wall_s, double peak,
-                         int threads, const char *device) {
+                         int threads, int world, const char *device) {
     memset(s, 0, sizeof *s);
     /* the coded stream: the documents trained on */
     double N = (double)r->layout.n_bytes;
@@ -390,6 +392,7 @@ static void fill_summary(run_summary *s, const preq_result *r, const corpus *c,
     s->peak_flops = peak;
     s->mfu = peak > 0 ? s->achieved_flops / peak : NAN;
     s->threads = threads;
+    s->world_size = (uint64_t)world;
     snprintf(s->device, sizeof s->device, "%s", device);
 }
 
@@ -454,6 +457,10 @@ static void print_summary_table(const run_summary *s, const mdl_config *cfg, con
     printf("  results       %s\n", output);
 }
 
+/* With several ranks (mpirun, srun; dist.h) every rank loads the config and the corpus and
+ * runs its share of the streams; rank 0 alone measures the baselines, prints, and writes
+ * the results file and the checkpoints. Failures before the loop are agreed at one point
+ * (every rank stops there); the loop agrees on its own stops. */
 static int run_job(int argc, char **argv, int full) {
     double t0 = now_seconds();
     train_options o;
@@ -461,6 +468,19 @@ static int run_job(int argc, char **argv, int full) {
     if (prc != 0) {
         free_options(&o);
         return prc < 0 ? 0 : 1;
+    }
+    mdl_err derr;
+    int mpi_argc = argc;
+    char **mpi_argv = argv; /* MPI_Init may rewrite its copies; the command line stays */
+    if (dist_init(&mpi_argc, &mpi_argv, &derr) != 0) {
+        free_options(&o);
+        return cli_error("%s", derr.msg);
+    }
+    int world = dist_world(), leader = dist_rank() == 0, synced = 0;
+    if (!leader) o.quiet = 1;
+    if (world > 1 && o.threads == 0) { /* the node's cores shared among its ranks */
+        int n = omp_get_num_procs() / dist_local_world();
+        o.threads = n > 0 ? n : 1;
     }
     mdl_config cfg;
     corpus c = {0};
@@ -497,7 +517,26 @@ static int run_job(int argc, char **argv, int full) {
         cli_error("%s", err.msg);
         goto done;
     }
-    if (!(ops = select_backend(o.device, &cfg, threads, device, sizeof device))) goto done;
+    if (world > 1 && cfg.train.streams % (unsigned)world != 0) {
+        if (leader)
+            cli_error("train.streams (%u) must be a multiple of the number of ranks (%d): each "
+                      "rank codes train.streams / ranks streams",
+                      cfg.train.streams, world);
+        goto done;
+    }
+    if (world > 1 && strcmp(o.device, "cuda") == 0) {
+        if (leader)
+            cli_error("--device cuda: runs of several ranks use the CPU backend for now (%d "
+                      "ranks)",
+                      world);
+        goto done;
+    }
+    if (!(ops = select_backend(world > 1 ? "cpu" : o.device, &cfg, threads, device, sizeof device)))
+        goto done;
+    if (world > 1) {
+        size_t len = strlen(device);
+        snprintf(device + len, sizeof device - len, " x %d ranks", world);
+    }
     if (!(yaml = config_to_yaml(&cfg, &err))) {
         cli_error("%s", err.msg);
         goto done;
@@ -517,13 +556,13 @@ static int run_job(int argc, char **argv, int full) {
     run_meta meta = {mdl_version, mdl_git_commit, o.command_line ? o.command_line : "",
                      yaml,        cfg.train.seed, device,
                      threads};
-    if (results_create(&w, o.output, &meta, &c, &err) != 0) {
+    if (leader && results_create(&w, o.output, &meta, &c, &err) != 0) {
         cli_error("%s", err.msg);
         goto done;
     }
     st.show_progress = !o.quiet;
     install_stop_handlers();
-    if (full && (plan.n_codecs || plan.n_orders)) {
+    if (leader && full && (plan.n_codecs || plan.n_orders)) {
         /* baselines first: they are quick beside training and show what to beat */
         int show = st.show_progress && isatty(2);
         plan.ctx = &show;
@@ -549,10 +588,15 @@ static int run_job(int argc, char **argv, int full) {
     st.config_yaml = identity_yaml;
     st.corpus = &c;
     st.corpus_hash = corpus_fingerprint(&c);
-    if (resuming == 0 && run_state_resume(&st, &resume_cp, &err) != 0) {
+    st.follower = !leader;
+    if (leader && resuming == 0 && run_state_resume(&st, &resume_cp, &err) != 0) {
         cli_error("%s", err.msg);
         goto done;
     }
+    int setup_failed = 0; /* every rank got here, or one stopped before: see done */
+    dist_max_int(&setup_failed, 1);
+    synced = 1;
+    if (setup_failed) goto done;
     progress_start(&st.train_bar, "prequential");
     st.train_bar.enabled &= st.show_progress;
     preq_hooks hooks = run_hooks(&st);
@@ -561,18 +605,27 @@ static int run_job(int argc, char **argv, int full) {
     progress_finish(&st.train_bar);
     if (st.eval_started) progress_finish(&st.eval_bar);
     if (stop_signal_received()) {
-        rc = keep_partial(&st, o.output);
-        w = NULL;
+        if (leader) {
+            rc = keep_partial(&st, o.output);
+            w = NULL;
+        } else {
+            rc = stop_is_preemption() ? MDL_EXIT_PREEMPTED : 128 + stop_signal_received();
+        }
         goto done;
     }
-    if (loop_rc != 0 || run_state_flush(&st, &err) != 0) {
+    if (loop_rc != 0 || (leader && run_state_flush(&st, &err) != 0)) {
         cli_error("%s", loop_rc == PREQ_STOPPED ? "stopped" : err.msg);
         goto done;
     }
+    if (!leader) { /* rank 0 writes and prints */
+        rc = 0;
+        goto done;
+    }
     run_summary sum;
-    double peak = sgemm_flops(1024, 0.3);
+    /* the peak of all ranks: each measures like this one (on cores of its own) */
+    double peak = sgemm_flops(1024, 0.3) * world;
     fill_summary(&sum, &r, &c, &cfg, header_bytes(yaml, &c), now_seconds() - t0, peak, threads,
-                 device);
+                 world, device);
     const extract_sample *samples[2] = {r.extract[0], r.extract[1]};
     if (results_write_document_bits(w, r.doc_preq_bits, r.doc_final_bits, &err) != 0 ||
         results_write_passes(w, r.passes, r.n_passes, r.layout.n_bytes, r.heldout_bytes, &err) !=
@@ -597,6 +650,10 @@ static int run_job(int argc, char **argv, int full) {
         printf("%s: %llu bytes, %.4f bits/byte prequential, %.4f final, %.0f bytes/s\n", o.output,
                (unsigned long long)sum.corpus_bytes, sum.preq_bpb, sum.final_bpb, sum.bytes_per_s);
 done:
+    if (!synced) { /* stopped before the loop: tell the ranks waiting at the agreement */
+        int failed = 1;
+        dist_max_int(&failed, 1);
+    }
     if (w) results_discard(w);
     baseline_set_free(&bset);
     free(specs);
@@ -609,6 +666,7 @@ done:
     corpus_view_free(&trained);
     corpus_free(&c);
     free_options(&o);
+    dist_finalize();
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "dist.h"
 #include "flops.h"
 #include "lr_schedule.h"
 #include "model.h"
@@ -38,34 +39,65 @@ uint64_t stream_layout_seq_len(const stream_layout *lay, uint64_t k) {
     return (coded_before < lay->prefix ? coded_before : lay->prefix) + lay->segment;
 }
 
-/* Host-side buffers of one step: S windows of up to `context` positions. */
+/* The streams of a layout this rank codes (dist.h): [first, first + count). With W ranks
+ * rank r owns [r*S/W, (r+1)*S/W); the training layout needs W to divide S, evaluations
+ * of other layouts (the held-out documents) may split unevenly. */
+typedef struct stream_shard {
+    uint64_t first, count;
+} stream_shard;
+
+static stream_shard shard_of(const stream_layout *lay) {
+    uint64_t W = (uint64_t)dist_world(), r = (uint64_t)dist_rank(), S = lay->streams;
+    return (stream_shard){r * S / W, (r + 1) * S / W - r * S / W};
+}
+
+/* Bytes of stream s. */
+static uint64_t stream_bytes(const stream_layout *lay, uint64_t s) {
+    uint64_t start = s * lay->stream_len;
+    uint64_t end = start + lay->stream_len < lay->n_bytes ? start + lay->stream_len : lay->n_bytes;
+    return end > start ? end - start : 0;
+}
+
+/* Positions step k codes over all S streams (every rank's), from the layout alone. */
+static uint64_t stream_layout_coded(const stream_layout *lay, uint64_t k) {
+    uint64_t T = lay->segment, total = 0;
+    for (uint64_t s = 0; s < lay->streams; s++) {
+        uint64_t len = stream_bytes(lay, s);
+        if (len > k * T) total += len - k * T < T ? len - k * T : T;
+    }
+    return total;
+}
+
+/* Host-side buffers of one step: this rank's windows of up to `context` positions. */
 typedef struct step_batch {
     int *tokens, *targets;
     real *weights, *bits;
-    uint8_t *window; /* raw bytes of one stream's window plus the byte before it */
-    uint64_t n;      /* positions per stream this step */
-    uint64_t prefix; /* of which the first `prefix` are context only */
-    uint64_t coded;  /* positions with weight 1 */
+    uint8_t *window;    /* raw bytes of one stream's window plus the byte before it */
+    uint64_t n;         /* positions per stream this step */
+    uint64_t prefix;    /* of which the first `prefix` are context only */
+    uint64_t coded;     /* positions with weight 1 (this rank's streams) */
+    uint64_t coded_all; /* positions coded by the step over all ranks */
 } step_batch;
 
-/* Fills the batch for step k: input = previous byte (begin symbol at a stream's start),
- * target = the byte, weight 1 on segment positions inside the stream, 0 elsewhere. */
-static void build_step(step_batch *b, const stream_layout *lay, const corpus *c, uint64_t k) {
+/* Fills the batch for step k with the shard's streams: input = previous byte (begin
+ * symbol at a stream's start), target = the byte, weight 1 on segment positions inside
+ * the stream, 0 elsewhere. */
+static void build_step(step_batch *b, const stream_layout *lay, stream_shard sh, const corpus *c,
+                       uint64_t k) {
     uint64_t T = lay->segment, L = lay->stream_len;
     uint64_t n = stream_layout_seq_len(lay, k), p = n - T, first = k * T - p;
     b->n = n;
     b->prefix = p;
     b->coded = 0;
-    for (uint64_t s = 0; s < lay->streams; s++) {
-        uint64_t start = s * L;
-        uint64_t end = start + L < lay->n_bytes ? start + L : lay->n_bytes;
-        uint64_t len = end > start ? end - start : 0;
+    b->coded_all = stream_layout_coded(lay, k);
+    for (uint64_t i = 0; i < sh.count; i++) {
+        uint64_t s = sh.first + i, start = s * L, len = stream_bytes(lay, s);
         /* window bytes: stream-relative positions [first - 1, first + n), clipped */
         uint64_t lo = first > 0 ? first - 1 : 0;
         uint64_t hi = first + n < len ? first + n : len;
         if (hi > lo) corpus_copy(c, start + lo, (size_t)(hi - lo), b->window);
-        int *tok = b->tokens + s * n, *tgt = b->targets + s * n;
-        real *w = b->weights + s * n;
+        int *tok = b->tokens + i * n, *tgt = b->targets + i * n;
+        real *w = b->weights + i * n;
         for (uint64_t j = 0; j < n; j++) {
             uint64_t pos = first + j; /* stream-relative position of the target */
             int inside = pos < len;
@@ -77,14 +109,16 @@ static void build_step(step_batch *b, const stream_layout *lay, const corpus *c,
     }
 }
 
-/* Sums the coded positions' bits in fp64, in a fixed order, also per document. */
-static double attribute_bits(const step_batch *b, const stream_layout *lay, const corpus *c,
-                             uint64_t k, double *doc_bits) {
+/* Sums the coded positions' bits of the shard's streams in fp64, in a fixed order, also
+ * per document. */
+static double attribute_bits(const step_batch *b, const stream_layout *lay, stream_shard sh,
+                             const corpus *c, uint64_t k, double *doc_bits) {
     uint64_t first = k * lay->segment - b->prefix;
     double total = 0.0;
-    for (uint64_t s = 0; s < lay->streams; s++) {
-        const real *bits = b->bits + s * b->n;
-        const real *w = b->weights + s * b->n;
+    for (uint64_t i = 0; i < sh.count; i++) {
+        uint64_t s = sh.first + i;
+        const real *bits = b->bits + i * b->n;
+        const real *w = b->weights + i * b->n;
         size_t d = SIZE_MAX;
         uint64_t doc_end = 0;
         for (uint64_t j = b->prefix; j < b->n; j++) {
@@ -115,21 +149,38 @@ static void free_batch(step_batch *b) {
     free(b->tokens), free(b->targets), free(b->weights), free(b->bits), free(b->window);
 }
 
+/* Codes the shard's windows of the batch (built by build_step) with the current weights:
+ * per-position bits in b->bits, their fp64 sum returned (a rank without streams: 0). */
+static double code_step(model *m, step_batch *b, const stream_layout *lay, stream_shard sh,
+                        const corpus *c, uint64_t k, double *doc_bits) {
+    if (sh.count == 0) return 0.0;
+    model_forward(m, b->tokens, (int)sh.count, (int)b->n);
+    model_bits(m, b->targets, b->bits);
+    return attribute_bits(b, lay, sh, c, k, doc_bits);
+}
+
+/* A hook's stop request, agreed by all ranks (any rank's request stops every rank). */
+static int agree(int stop) {
+    dist_max_int(&stop, 1);
+    return stop;
+}
+
 /* Teacher-forced pass with the current weights over the same layout: L(D | theta) (NaN
- * when the hook stops it). `what` names the pass for the hook. */
+ * when the hook stops it), summed over the ranks; doc_bits gets this rank's streams'
+ * bits. `what` names the pass for the hook. */
 static double evaluate(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
                        double *doc_bits, const preq_hooks *hooks, const char *what) {
+    stream_shard sh = shard_of(lay);
     double total = 0.0;
     uint64_t done = 0;
     for (uint64_t k = 0; k < lay->steps; k++) {
-        build_step(b, lay, c, k);
-        model_forward(m, b->tokens, (int)lay->streams, (int)b->n);
-        model_bits(m, b->targets, b->bits);
-        total += attribute_bits(b, lay, c, k, doc_bits);
-        done += b->coded;
-        if (hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, what, done, lay->n_bytes) != 0)
-            return NAN;
+        build_step(b, lay, sh, c, k);
+        total += code_step(m, b, lay, sh, c, k, doc_bits);
+        done += b->coded_all;
+        int stop = hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, what, done, lay->n_bytes);
+        if (agree(stop)) return NAN;
     }
+    dist_sum_double(&total, 1);
     return total;
 }
 
@@ -186,22 +237,27 @@ static double evaluate_held_out(model *m, step_batch *b, const mdl_config *cfg, 
     return evaluate(m, b, &hlay, held, doc_bits, hooks, "held out");
 }
 
-/* Codes step k with the current weights (bits added to doc_bits), then makes the R
- * updates on the same positions; `update` is the index of the first one in the schedule.
- * Returns the step's bits; *lr and *norm are the first update's. */
-static double train_step(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
-                         const train_config *tc, uint64_t k, uint64_t update,
+/* Codes step k with the current weights (this rank's bits added to doc_bits), then makes
+ * the R updates on the same positions; `update` is the index of the first one in the
+ * schedule. Returns the step's bits over all ranks; *lr and *norm are the first update's.
+ * With several ranks each one's gradients cover its streams; they are summed before the
+ * norm and the update, so every rank makes the same update. */
+static double train_step(model *m, step_batch *b, const stream_layout *lay, stream_shard sh,
+                         const corpus *c, const train_config *tc, uint64_t k, uint64_t update,
                          uint64_t total_updates, double *doc_bits, double *lr, double *norm) {
-    build_step(b, lay, c, k);
-    model_forward(m, b->tokens, (int)lay->streams, (int)b->n);
+    build_step(b, lay, sh, c, k);
+    model_forward(m, b->tokens, (int)sh.count, (int)b->n);
     model_bits(m, b->targets, b->bits);
-    double step_bits = attribute_bits(b, lay, c, k, doc_bits);
-    /* the training loss is the mean over the coded positions (in nats) */
-    size_t N = (size_t)(lay->streams * b->n);
-    for (size_t i = 0; i < N; i++) b->weights[i] /= (real)b->coded;
+    double step_bits = attribute_bits(b, lay, sh, c, k, doc_bits);
+    dist_sum_double(&step_bits, 1);
+    /* the training loss is the mean over the step's coded positions of all ranks (in nats) */
+    size_t N = (size_t)(sh.count * b->n);
+    for (size_t i = 0; i < N; i++) b->weights[i] /= (real)b->coded_all;
+    int ranks = dist_world() > 1;
     for (uint64_t r = 0; r < tc->repeats_per_step; r++) {
-        if (r > 0) model_forward(m, b->tokens, (int)lay->streams, (int)b->n);
+        if (r > 0) model_forward(m, b->tokens, (int)sh.count, (int)b->n);
         model_backward(m, b->targets, b->weights);
+        if (ranks) dist_sum_real(model_grads(m), model_num_params(m));
         double g = model_grad_norm(m), rate = lr_at(tc, update + r, total_updates);
         model_update(m, tc, rate, g);
         if (r == 0) *lr = rate, *norm = g;
@@ -209,9 +265,11 @@ static double train_step(model *m, step_batch *b, const stream_layout *lay, cons
     return step_bits;
 }
 
-/* The extraction test on the trained documents c and the held-out ones (or NULL). */
+/* The extraction test on the trained documents c and the held-out ones (or NULL). Every
+ * rank holds the same weights, so rank 0 alone runs it (only rank 0 reports results). */
 static int run_extraction(model *m, const mdl_config *cfg, const corpus *c, const corpus *held,
                           preq_result *out, mdl_err *err) {
+    if (dist_rank() != 0) return 0;
     const analysis_config *a = &cfg->analysis;
     const corpus *groups[2] = {c, held};
     stream_layout lays[2] = {out->layout};
@@ -224,8 +282,8 @@ static int run_extraction(model *m, const mdl_config *cfg, const corpus *c, cons
         if (!out->extract[g]) return mdl_fail(err, "out of memory for the extraction samples");
         extract_positions(groups[g], &lays[g], P, S, a, (uint64_t)g, out->extract[g],
                           &out->n_extract[g]);
-        extract_decode(m, (int)cfg->train.streams, groups[g], P, S, out->extract[g],
-                       out->n_extract[g]);
+        extract_decode(m, (int)(cfg->train.streams / (unsigned)dist_world()), groups[g], P, S,
+                       out->extract[g], out->n_extract[g]);
     }
     return 0;
 }
@@ -236,15 +294,24 @@ typedef struct loop_state {
     double pass_bits;    /* bits of the current pass so far */
     double train_base;   /* seconds of the prequential pass before this process */
     double start;        /* when this process's loop began */
+    size_t n_docs;       /* trained documents */
+    double *doc_all;     /* [n_docs]: doc_preq_bits summed over the ranks (several ranks) */
 } loop_state;
 
 /* Offers a checkpoint at the boundary before (ls->pass, ls->step); 0 to go on, PREQ_STOPPED
- * or -1. */
+ * or -1. With several ranks the decisions are agreed (any rank's wish or stop counts for
+ * all) and the checkpoint holds the per-document bits of every rank. */
 static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, preq_result *out,
                     mdl_err *err) {
-    if (!hooks || !hooks->want_checkpoint || !hooks->on_checkpoint ||
-        !hooks->want_checkpoint(hooks->ctx, ls->pass, ls->step))
-        return 0;
+    int want = hooks && hooks->want_checkpoint && hooks->on_checkpoint &&
+               hooks->want_checkpoint(hooks->ctx, ls->pass, ls->step);
+    if (!agree(want)) return 0;
+    double *doc_bits = out->doc_preq_bits;
+    if (dist_world() > 1) {
+        memcpy(ls->doc_all, out->doc_preq_bits, ls->n_docs * sizeof *ls->doc_all);
+        dist_sum_double(ls->doc_all, ls->n_docs);
+        doc_bits = ls->doc_all;
+    }
     static const char *names[MDL_NUM_PARAM_TENSORS];
     size_t sizes[MDL_NUM_PARAM_TENSORS];
     for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
@@ -268,7 +335,7 @@ static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, pre
         .train_s = ls->pass == 0 ? ls->train_base + now_seconds() - ls->start : out->train_s,
         .n_passes = out->n_passes,
         .passes = out->passes,
-        .doc_preq_bits = out->doc_preq_bits,
+        .doc_preq_bits = doc_bits,
     };
     int rc =
         cp.params && cp.adam_m && cp.adam_v ? 0 : mdl_fail(err, "out of memory for a checkpoint");
@@ -278,6 +345,10 @@ static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, pre
         rc = hooks->on_checkpoint(hooks->ctx, &cp, err);
     }
     free(cp.params), free(cp.adam_m), free(cp.adam_v);
+    int agreed[2] = {rc < 0, rc == PREQ_STOPPED};
+    dist_max_int(agreed, 2);
+    if (agreed[0] && rc >= 0) return mdl_fail(err, "a checkpoint failed on another rank");
+    if (agreed[1] && rc == 0) return PREQ_STOPPED;
     return rc;
 }
 
@@ -293,7 +364,8 @@ static int restore(model *m, const preq_checkpoint *cp, const corpus *c, loop_st
                         cp->n_params, cp->n_docs, cp->n_passes);
     model_set_params(m, cp->params);
     model_set_optimizer(m, cp->adam_m, cp->adam_v, cp->adam_t);
-    memcpy(out->doc_preq_bits, cp->doc_preq_bits, c->n_docs * sizeof(double));
+    /* the checkpoint's per-document bits are every rank's: rank 0 carries them on */
+    if (dist_rank() == 0) memcpy(out->doc_preq_bits, cp->doc_preq_bits, c->n_docs * sizeof(double));
     memcpy(out->passes, cp->passes, cp->n_passes * sizeof *out->passes);
     out->first_step_bits = cp->first_step_bits;
     out->first_step_bytes = cp->first_step_bytes;
@@ -319,9 +391,21 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     if (stream_layout_make(lay, c->n_bytes, cfg, err) != 0) return -1;
     const train_config *tc = &cfg->train;
     int has_held = held && held->n_bytes > 0;
+    unsigned W = (unsigned)dist_world();
+    if (lay->streams % W != 0)
+        return mdl_fail(err,
+                        "train.streams (%llu) must be a multiple of the number of ranks (%u): "
+                        "each rank codes train.streams / ranks streams",
+                        (unsigned long long)lay->streams, W);
+    stream_shard sh = shard_of(lay);
 
     model *m = NULL;
-    if (model_create(&m, &cfg->model, (int)lay->streams, ops, err) != 0) return -1;
+    int failed = model_create(&m, &cfg->model, (int)sh.count, ops, err) != 0;
+    if (agree(failed)) {
+        if (failed) return -1;
+        model_destroy(m);
+        return mdl_fail(err, "the model could not be created on another rank");
+    }
     model_init_weights(m, tc->seed);
     out->n_params = model_num_params(m);
     out->n_params_nonembedding = model_num_params_nonembedding(m);
@@ -334,18 +418,21 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     out->passes = malloc(tc->passes * sizeof *out->passes);
     out->doc_preq_bits = calloc(c->n_docs, sizeof(double));
     if (cfg->run.eval_final) out->doc_final_bits = calloc(c->n_docs, sizeof(double));
-    if (alloc_batch(&b, lay->streams, cfg->model.context) != 0 || !out->doc_preq_bits || !scratch ||
-        !out->passes || (cfg->run.eval_final && !out->doc_final_bits)) {
+    loop_state ls = {.n_docs = c->n_docs, .doc_all = calloc(c->n_docs + 1, sizeof(double))};
+    if (agree(alloc_batch(&b, sh.count, cfg->model.context) != 0 || !out->doc_preq_bits ||
+              !scratch || !out->passes || !ls.doc_all ||
+              (cfg->run.eval_final && !out->doc_final_bits))) {
         free_batch(&b);
         free(scratch);
+        free(ls.doc_all);
         model_destroy(m);
         preq_result_free(out);
         return mdl_fail(err, "out of memory for the step buffers");
     }
     for (size_t e = 0; e < out->n_passes; e++) out->passes[e] = (pass_row){0.0, NAN, NAN};
 
-    loop_state ls = {0};
     int rc = resume ? restore(m, resume, c, &ls, out, err) : 0;
+    if (agree(rc != 0) && rc == 0) rc = mdl_fail(err, "resuming failed on another rank");
     uint64_t R = tc->repeats_per_step, total_updates = lay->steps * R * tc->passes;
     ls.start = now_seconds();
     while (ls.pass < tc->passes && rc == 0) {
@@ -355,31 +442,33 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
         for (uint64_t k = ls.step; k < lay->steps && rc == 0; k++) {
             double lr = 0.0, norm = 0.0;
             double step_bits =
-                train_step(m, &b, lay, c, tc, k, (e * lay->steps + k) * R, total_updates,
+                train_step(m, &b, lay, sh, c, tc, k, (e * lay->steps + k) * R, total_updates,
                            e == 0 ? out->doc_preq_bits : scratch, &lr, &norm);
             ls.pass_bits += step_bits;
             if (e > 0) { /* only the first pass is the prequential code and the curve */
                 uint64_t done = (k + 1) * lay->segment * lay->streams;
-                if (hooks && hooks->on_eval &&
+                int stop =
+                    hooks && hooks->on_eval &&
                     hooks->on_eval(hooks->ctx, what, done < lay->n_bytes ? done : lay->n_bytes,
-                                   lay->n_bytes) != 0)
-                    rc = mdl_fail(err, "stopped during %s", what);
+                                   lay->n_bytes) != 0;
+                if (agree(stop)) rc = mdl_fail(err, "stopped during %s", what);
             } else {
                 if (k == 0) {
                     out->first_step_bits = step_bits;
-                    out->first_step_bytes = b.coded;
+                    out->first_step_bytes = b.coded_all;
                 }
                 out->model_flops +=
                     (double)R *
                     model_flops_fwd_bwd(&cfg->model, out->n_params_nonembedding, lay->streams, b.n);
                 curve_row row = {(int64_t)k,
-                                 (int64_t)b.coded,
+                                 (int64_t)b.coded_all,
                                  step_bits,
                                  ls.pass_bits,
                                  lr,
                                  norm,
                                  ls.train_base + now_seconds() - ls.start};
                 if (hooks && hooks->on_step) rc = hooks->on_step(hooks->ctx, &row, err);
+                if (agree(rc != 0) && rc == 0) rc = mdl_fail(err, "another rank stopped the run");
             }
             ls.step = k + 1;
             if (rc == 0 && k + 1 < lay->steps) rc = boundary(m, &ls, hooks, out, err);
@@ -398,7 +487,7 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
                 out->passes[e].heldout_bits =
                     evaluate_held_out(m, &b, cfg, held, scratch, hooks, err);
         }
-        ls = (loop_state){e + 1, 0, 0.0, ls.train_base, ls.start};
+        ls = (loop_state){e + 1, 0, 0.0, ls.train_base, ls.start, ls.n_docs, ls.doc_all};
         rc = boundary(m, &ls, hooks, out, err);
     }
     if (rc == 0 && cfg->run.eval_final)
@@ -415,8 +504,14 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
         rc = measure_two_part(m, &b, lay, c, hooks, out, err);
     /* a stop during the evaluations: the end of training is offered once more */
     if (rc == 0) rc = boundary(m, &ls, hooks, out, err);
+    if (rc == 0 && W > 1) { /* each rank's per-document bits were its streams' */
+        dist_sum_double(out->doc_preq_bits, c->n_docs);
+        if (out->doc_final_bits) dist_sum_double(out->doc_final_bits, c->n_docs);
+        if (has_held && held_bits && cfg->run.eval_final) dist_sum_double(held_bits, held->n_docs);
+    }
     free_batch(&b);
     free(scratch);
+    free(ls.doc_all);
     model_destroy(m);
     if (rc != 0 && rc != PREQ_STOPPED) preq_result_free(out);
     return rc;

@@ -137,11 +137,12 @@ static const summary_field summary_fields[] = {
     SUMMARY_FIELD(peak_flops, F_F64),
     SUMMARY_FIELD(mfu, F_F64),
     SUMMARY_FIELD(threads, F_I64),
+    SUMMARY_FIELD_OPT(world_size, F_U64),
     SUMMARY_FIELD(device, F_STR),
 };
 
-/* 36 eight-byte fields and device[128]: a new field in summary.h must be added above. */
-_Static_assert(sizeof(run_summary) == 36 * 8 + 128,
+/* 37 eight-byte fields and device[128]: a new field in summary.h must be added above. */
+_Static_assert(sizeof(run_summary) == 37 * 8 + 128,
                "run_summary changed: update summary_fields[] in results.c");
 
 /* ---- small HDF5 helpers (each reports its own failure) ----------------------------- */

@@ -51,6 +51,8 @@ typedef struct run_summary {
     double peak_flops;     /* measured sgemm rate (CPU) */
     double mfu;            /* achieved_flops / peak_flops */
     int64_t threads;
+    /* ranks of a data-parallel run (mpirun, srun); files before this field read 0 */
+    uint64_t world_size;
     char device[128];
 } run_summary;
 

@@ -42,6 +42,9 @@ SUMMARY_OPT_U64 = ["passes", "extract_prefix", "extract_suffix", "trained_extrac
                    "heldout_extract_samples"]
 SUMMARY_OPT_F64 = ["trained_exact_rate", "trained_mean_matched", "heldout_exact_rate",
                    "heldout_mean_matched"]
+# added later still, each on its own (files with the group above may lack them):
+# world_size, the ranks of a data-parallel run (mpirun, srun)
+SUMMARY_OPT_LATER_U64 = ["world_size"]
 
 PASS_COLUMNS = {"pass": np.int64, "train_bits": np.float64, "eval_bits": np.float64,
                 "heldout_bits": np.float64}
@@ -209,6 +212,12 @@ class Checker:
                 s[name] = self.attr_num(g, name, np.uint64, "/summary")
             for name in SUMMARY_OPT_F64:
                 s[name] = self.attr_num(g, name, np.float64, "/summary")
+        for name in SUMMARY_OPT_LATER_U64:
+            if name in g.attrs:
+                s[name] = self.attr_num(g, name, np.uint64, "/summary")
+        if s.get("world_size") is not None:
+            self.expect(int(s["world_size"]) >= 1,
+                        f"/summary world_size = {int(s['world_size'])}, want at least 1")
         self.summary_identities(s, root, docs, curve)
         return s
 
