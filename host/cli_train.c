@@ -242,7 +242,7 @@ static const mdl_ops *select_backend(const char *device, const mdl_config *cfg, 
         cli_error("--device cuda: no CUDA device is available (no GPU or driver found)");
         return NULL;
     }
-    if (cuda_backend_init(0, why, sizeof why) != 0) {
+    if (cuda_backend_init(dist_local_rank(), why, sizeof why) != 0) {
         cli_error("--device cuda: %s", why);
         return NULL;
     }
@@ -256,7 +256,8 @@ static const mdl_ops *select_backend(const char *device, const mdl_config *cfg, 
         return NULL;
     }
     char gpu[160];
-    if (cuda_device_describe(0, gpu, sizeof gpu) != 0) snprintf(gpu, sizeof gpu, "CUDA device 0");
+    if (cuda_device_describe(dist_local_rank(), gpu, sizeof gpu) != 0)
+        snprintf(gpu, sizeof gpu, "CUDA device %d", dist_local_rank());
     snprintf(desc, n, "cuda: %.100s, %s", gpu,
              cfg->run.precision == PRECISION_BF16 ? "bf16" : "fp32");
     return cuda_backend(cfg->run.precision == PRECISION_BF16 ? MDL_PRECISION_BF16
@@ -524,15 +525,24 @@ static int run_job(int argc, char **argv, int full) {
                       cfg.train.streams, world);
         goto done;
     }
-    if (world > 1 && strcmp(o.device, "cuda") == 0) {
+    /* several ranks use GPUs only with NCCL (one GPU per rank, by local rank) */
+    if (world > 1 && strcmp(o.device, "cuda") == 0 && !dist_have_gpu_reduce()) {
         if (leader)
-            cli_error("--device cuda: runs of several ranks use the CPU backend for now (%d "
-                      "ranks)",
-                      world);
+            cli_error("--device cuda: several ranks (%d) on GPUs need a build with NCCL", world);
         goto done;
     }
-    if (!(ops = select_backend(world > 1 ? "cpu" : o.device, &cfg, threads, device, sizeof device)))
-        goto done;
+    const char *dev = world > 1 && !dist_have_gpu_reduce() ? "cpu" : o.device;
+    int no_backend = !(ops = select_backend(dev, &cfg, threads, device, sizeof device));
+    dist_max_int(&no_backend, 1); /* dist_gpu_init below is collective */
+    if (no_backend) goto done;
+    if (world > 1 && strncmp(ops->name, "cuda", 4) == 0) {
+#ifdef MDL_HAVE_CUDA
+        if (dist_gpu_init(cuda_backend_stream(), &err) != 0) {
+            cli_error("%s", err.msg);
+            goto done;
+        }
+#endif
+    }
     if (world > 1) {
         size_t len = strlen(device);
         snprintf(device + len, sizeof device - len, " x %d ranks", world);

@@ -120,6 +120,50 @@ void dist_sum_real(real *x, size_t n) {
 #endif
 }
 
+void dist_broadcast(void *p, size_t n) {
+#ifdef MDL_HAVE_MPI
+    if (g_world <= 1 || n == 0) return;
+    MPI_Bcast(p, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD);
+#else
+    (void)p, (void)n;
+#endif
+}
+
+#ifdef MDL_HAVE_NCCL
+/* host/dist_nccl.c */
+int dist_nccl_ready(void);
+void dist_nccl_sum(real *x, size_t n);
+int dist_nccl_init(void *stream, mdl_err *err);
+void dist_nccl_finalize(void);
+#endif
+
+void dist_sum_gradients(real *g, size_t n) {
+#ifdef MDL_HAVE_NCCL
+    if (dist_nccl_ready()) {
+        dist_nccl_sum(g, n);
+        return;
+    }
+#endif
+    dist_sum_real(g, n);
+}
+
+int dist_have_gpu_reduce(void) {
+#ifdef MDL_HAVE_NCCL
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int dist_gpu_init(void *stream, mdl_err *err) {
+#ifdef MDL_HAVE_NCCL
+    return dist_nccl_init(stream, err);
+#else
+    (void)stream;
+    return g_world > 1 ? mdl_fail(err, "this build has no NCCL: several ranks on GPUs need it") : 0;
+#endif
+}
+
 void dist_max_int(int *x, size_t n) {
 #ifdef MDL_HAVE_MPI
     if (g_world <= 1 || n == 0) return;
@@ -130,6 +174,9 @@ void dist_max_int(int *x, size_t n) {
 }
 
 void dist_finalize(void) {
+#ifdef MDL_HAVE_NCCL
+    dist_nccl_finalize();
+#endif
 #ifdef MDL_HAVE_MPI
     if (g_started) {
         MPI_Finalize();

@@ -29,6 +29,20 @@ int dist_local_world(void);
 void dist_sum_double(double *x, size_t n);
 /* The same for reals (gradients): summed in fp64, rounded once. */
 void dist_sum_real(real *x, size_t n);
+/* The gradients of every rank summed: on the GPU with NCCL once dist_gpu_init has run
+ * (device memory), else with dist_sum_real (host memory). */
+void dist_sum_gradients(real *g, size_t n);
+
+/* Several ranks on GPUs (a build with NCCL): creates the NCCL communicator, its unique id
+ * sent from rank 0 over MPI, to reduce gradients on `stream` (the CUDA backend's) in order
+ * with the ops. Each rank's GPU is chosen before, by its local rank. Collective. */
+int dist_gpu_init(void *stream, mdl_err *err);
+/* Non-zero when this build can reduce gradients on GPUs (NCCL). */
+int dist_have_gpu_reduce(void);
+
+/* Rank 0's bytes p[0..n) on every rank (collective). */
+void dist_broadcast(void *p, size_t n);
+
 /* x[0..n) becomes the maximum over ranks on every rank (to agree on stop flags). */
 void dist_max_int(int *x, size_t n);
 

@@ -257,7 +257,7 @@ static double train_step(model *m, step_batch *b, const stream_layout *lay, stre
     for (uint64_t r = 0; r < tc->repeats_per_step; r++) {
         if (r > 0) model_forward(m, b->tokens, (int)sh.count, (int)b->n);
         model_backward(m, b->targets, b->weights);
-        if (ranks) dist_sum_real(model_grads(m), model_num_params(m));
+        if (ranks) dist_sum_gradients(model_grads(m), model_num_params(m));
         double g = model_grad_norm(m), rate = lr_at(tc, update + r, total_updates);
         model_update(m, tc, rate, g);
         if (r == 0) *lr = rate, *norm = g;

@@ -130,6 +130,10 @@ extern "C" size_t cuda_backend_free_memory(void) {
     return free_bytes;
 }
 
+extern "C" void *cuda_backend_stream(void) {
+    return (void *)cuda_stream();
+}
+
 // ---- memory ---------------------------------------------------------------------------
 
 // Zeroed device memory, or NULL when the device has too little (the model reports it).
