@@ -221,11 +221,15 @@ void corpus_copy(const corpus *c, uint64_t pos, size_t n, uint8_t *dst) {
 
 /* ---- held-out documents ------------------------------------------------------------- */
 
-static int matches_any(const char *path, const char *const *globs, size_t n) {
+static int matches(const char *path, const char *glob) {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
+    return fnmatch(glob, path, 0) == 0 || fnmatch(glob, base, 0) == 0;
+}
+
+static int matches_any(const char *path, const char *const *globs, size_t n) {
     for (size_t i = 0; i < n; i++)
-        if (fnmatch(globs[i], path, 0) == 0 || fnmatch(globs[i], base, 0) == 0) return 1;
+        if (matches(path, globs[i])) return 1;
     return 0;
 }
 
@@ -242,6 +246,16 @@ static int compare_ranked(const void *a, const void *b) {
 
 int corpus_mark_holdout(corpus *c, const char *const *globs, size_t n_globs, double fraction,
                         uint64_t seed, mdl_err *err) {
+    /* a glob that holds out nothing is most likely a typo: the run would train on the work */
+    for (size_t g = 0; g < n_globs; g++) {
+        size_t i = 0;
+        while (i < c->n_docs && !matches(c->docs[i].name, globs[g])) i++;
+        if (i == c->n_docs)
+            return mdl_fail(err,
+                            "holdout glob '%s' matches no document of the corpus (globs "
+                            "match the resolved path or the file name)",
+                            globs[g]);
+    }
     for (size_t i = 0; i < c->n_docs; i++)
         c->docs[i].held_out = matches_any(c->docs[i].name, globs, n_globs);
     size_t want = (size_t)llround(fraction * (double)c->n_docs);

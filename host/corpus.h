@@ -31,7 +31,7 @@ void corpus_free(corpus *c);
 
 /* Marks held-out documents: those whose resolved path or file name matches one of the
  * globs (fnmatch), plus round(fraction x documents) more chosen by seed among the rest.
- * Fails if every document would be held out. */
+ * Fails if a glob matches no document, or if every document would be held out. */
 int corpus_mark_holdout(corpus *c, const char *const *globs, size_t n_globs, double fraction,
                         uint64_t seed, mdl_err *err);
 

@@ -68,6 +68,10 @@ int main(void) {
     CHECK(corpus_count_held_out(&full) == 1);
     CHECK(corpus_mark_holdout(&full, NULL, 0, 0.34, 7, &err) == 0);
     for (int i = 0; i < 3; i++) CHECK(full.docs[i].held_out == first[i]);
+    /* a glob that matches nothing is refused, naming it, and marks nothing */
+    const char *typo[] = {"b.*", "d.txt"};
+    CHECK(corpus_mark_holdout(&full, typo, 2, 0.0, 1, &err) != 0);
+    CHECKF(strstr(err.msg, "holdout glob 'd.txt' matches no document") != NULL, "%s", err.msg);
     /* nothing left to train on */
     const char *every[] = {"*"};
     CHECK(corpus_mark_holdout(&full, every, 1, 0.0, 1, &err) != 0);
