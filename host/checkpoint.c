@@ -131,12 +131,16 @@ static size_t list_scalars(preq_checkpoint *cp, uint64_t *sum, scalar_attr *a) {
 static int write_tensor_table(hid_t f, const preq_checkpoint *cp, const h5ctx *c) {
     hsize_t dims = MDL_NUM_PARAM_TENSORS;
     uint64_t sizes[MDL_NUM_PARAM_TENSORS];
-    for (int i = 0; i < MDL_NUM_PARAM_TENSORS; i++) sizes[i] = cp->tensor_sizes[i];
+    const char *names[MDL_NUM_PARAM_TENSORS];
+    for (int i = 0; i < MDL_NUM_PARAM_TENSORS; i++) {
+        sizes[i] = cp->tensor_sizes[i];
+        names[i] = model_tensor_name(i);
+    }
     hid_t space = H5Screate_simple(1, &dims, NULL), str = utf8_type();
     hid_t a1 = space < 0 || str < 0
                    ? -1
                    : H5Acreate2(f, "tensor_names", str, space, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a1 < 0 || H5Awrite(a1, str, cp->tensor_names) < 0 ? -1 : 0;
+    int rc = a1 < 0 || H5Awrite(a1, str, names) < 0 ? -1 : 0;
     hid_t a2 =
         rc < 0 ? -1 : H5Acreate2(f, "tensor_sizes", H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT);
     if (rc == 0 && (a2 < 0 || H5Awrite(a2, H5T_NATIVE_UINT64, sizes) < 0)) rc = -1;

@@ -32,9 +32,8 @@ typedef struct preq_checkpoint {
     size_t n_params;
     real *params, *adam_m, *adam_v;
     uint64_t adam_t;
-    const char *const *tensor_names; /* MDL_NUM_PARAM_TENSORS of each; write only */
-    const size_t *tensor_sizes;
-    double pass_bits; /* bits of the current pass so far */
+    const size_t *tensor_sizes; /* MDL_NUM_PARAM_TENSORS; write only (names: model.h) */
+    double pass_bits;           /* bits of the current pass so far */
     double first_step_bits;
     uint64_t first_step_bytes;
     double model_flops, train_s;

@@ -82,17 +82,12 @@ int cmd_init_weights(int argc, char **argv) {
     }
     model_init_weights(m, cfg.train.seed);
     size_t P = model_num_params(m), sizes[MDL_NUM_PARAM_TENSORS];
-    const char *names[MDL_NUM_PARAM_TENSORS];
-    for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
-        names[t] = model_tensor_name(t);
-        sizes[t] = model_tensor_size(m, t);
-    }
+    for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) sizes[t] = model_tensor_size(m, t);
     pass_row *passes = calloc(cfg.train.passes, sizeof *passes);
     preq_checkpoint cp = {.n_params = P,
                           .params = malloc(P * sizeof(real)),
                           .adam_m = calloc(P, sizeof(real)),
                           .adam_v = calloc(P, sizeof(real)),
-                          .tensor_names = names,
                           .tensor_sizes = sizes,
                           .n_passes = cfg.train.passes,
                           .passes = passes,

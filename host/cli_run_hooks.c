@@ -124,8 +124,6 @@ static int on_checkpoint(void *ctx, const preq_checkpoint *loop_cp, mdl_err *err
     preq_checkpoint cp = *loop_cp;
     cp.n_curve = st->n_rows;
     cp.curve = st->rows;
-    cp.n_docs = 0;
-    for (size_t i = 0; i < st->corpus->n_docs; i++) cp.n_docs += !st->corpus->docs[i].held_out;
     cp.config_yaml = (char *)st->config_yaml;
     cp.corpus_bytes = st->corpus->n_bytes;
     cp.corpus_documents = st->corpus->n_docs;

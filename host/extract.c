@@ -25,8 +25,7 @@ void extract_positions(const corpus *c, const struct stream_layout *lay, unsigne
     uint8_t *at_start = malloc((size_t)(lay->streams * (lay->steps + 1)));
     if (!cand || !at_start) abort(); /* 9 bytes per step and stream */
     for (uint64_t s = 0; s < lay->streams; s++) {
-        uint64_t len = s * L < c->n_bytes ? c->n_bytes - s * L : 0;
-        if (len > L) len = L;
+        uint64_t len = stream_layout_stream_bytes(lay, s);
         for (uint64_t k = 0; k < lay->steps; k++) {
             uint64_t start = k * T > p ? k * T - p : 0;
             if (k > 0 && start == 0) continue; /* the same window start as step 0 */

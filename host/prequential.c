@@ -51,8 +51,7 @@ static stream_shard shard_of(const stream_layout *lay) {
     return (stream_shard){r * S / W, (r + 1) * S / W - r * S / W};
 }
 
-/* Bytes of stream s. */
-static uint64_t stream_bytes(const stream_layout *lay, uint64_t s) {
+uint64_t stream_layout_stream_bytes(const stream_layout *lay, uint64_t s) {
     uint64_t start = s * lay->stream_len;
     uint64_t end = start + lay->stream_len < lay->n_bytes ? start + lay->stream_len : lay->n_bytes;
     return end > start ? end - start : 0;
@@ -62,7 +61,7 @@ static uint64_t stream_bytes(const stream_layout *lay, uint64_t s) {
 static uint64_t stream_layout_coded(const stream_layout *lay, uint64_t k) {
     uint64_t T = lay->segment, total = 0;
     for (uint64_t s = 0; s < lay->streams; s++) {
-        uint64_t len = stream_bytes(lay, s);
+        uint64_t len = stream_layout_stream_bytes(lay, s);
         if (len > k * T) total += len - k * T < T ? len - k * T : T;
     }
     return total;
@@ -91,7 +90,7 @@ static void build_step(step_batch *b, const stream_layout *lay, stream_shard sh,
     b->coded = 0;
     b->coded_all = stream_layout_coded(lay, k);
     for (uint64_t i = 0; i < sh.count; i++) {
-        uint64_t s = sh.first + i, start = s * L, len = stream_bytes(lay, s);
+        uint64_t s = sh.first + i, start = s * L, len = stream_layout_stream_bytes(lay, s);
         /* window bytes: stream-relative positions [first - 1, first + n), clipped */
         uint64_t lo = first > 0 ? first - 1 : 0;
         uint64_t hi = first + n < len ? first + n : len;
@@ -312,12 +311,8 @@ static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, pre
         dist_sum_double(ls->doc_all, ls->n_docs);
         doc_bits = ls->doc_all;
     }
-    static const char *names[MDL_NUM_PARAM_TENSORS];
     size_t sizes[MDL_NUM_PARAM_TENSORS];
-    for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
-        names[t] = model_tensor_name(t);
-        sizes[t] = model_tensor_size(m, t);
-    }
+    for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) sizes[t] = model_tensor_size(m, t);
     size_t P = model_num_params(m);
     preq_checkpoint cp = {
         .pass = ls->pass,
@@ -326,7 +321,6 @@ static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, pre
         .params = malloc(P * sizeof(real)),
         .adam_m = malloc(P * sizeof(real)),
         .adam_v = malloc(P * sizeof(real)),
-        .tensor_names = names,
         .tensor_sizes = sizes,
         .pass_bits = ls->pass_bits,
         .first_step_bits = out->first_step_bits,
@@ -335,6 +329,7 @@ static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, pre
         .train_s = ls->pass == 0 ? ls->train_base + now_seconds() - ls->start : out->train_s,
         .n_passes = out->n_passes,
         .passes = out->passes,
+        .n_docs = ls->n_docs,
         .doc_preq_bits = doc_bits,
     };
     int rc =

@@ -27,6 +27,9 @@ typedef struct stream_layout {
 
 int stream_layout_make(stream_layout *lay, uint64_t n_bytes, const mdl_config *cfg, mdl_err *err);
 
+/* Bytes of stream s (the last streams may be shorter, or empty). */
+uint64_t stream_layout_stream_bytes(const stream_layout *lay, uint64_t s);
+
 /* Sequence length of step k: min(P, k*T) prefix bytes + T. */
 uint64_t stream_layout_seq_len(const stream_layout *lay, uint64_t k);
 
