@@ -22,10 +22,10 @@ typedef struct train_options {
     int quiet;
     const char **holdout; /* --holdout GLOB (repeatable), then corpus.holdout's globs */
     size_t n_holdout;
-    char *holdout_text; /* the split copy of corpus.holdout the list points into */
-    const char *codecs; /* run only: --codecs, default "default" */
-    const char *orders; /* run only: --orders, default "0,1,2,3" */
-    char *command_line; /* argv joined, for the results file */
+    char *holdout_text;         /* the split copy of corpus.holdout the list points into */
+    const char *codecs;         /* run only: --codecs, default "default" */
+    const char *orders;         /* run only: --orders, default "0,1,2,3" */
+    char *command_line;         /* argv joined, for the results file */
     const char *checkpoint_dir; /* --checkpoint-dir, default OUTPUT.ckpt */
     const char *resume;         /* --resume PATH|auto, or NULL */
     char *default_ckpt_dir;     /* OUTPUT.ckpt when --checkpoint-dir is not given */

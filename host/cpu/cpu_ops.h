@@ -16,8 +16,8 @@
 #include "../real.h"
 
 /* embedding.c: out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:] */
-void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B,
-                       int T, int C);
+void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B, int T,
+                       int C);
 void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int T,
                         int C);
 
