@@ -1,24 +1,14 @@
-// GELU, tanh approximation (as in GPT-2), elementwise:
-//   gelu(x) = 0.5 x (1 + tanh(u)) = x * sigmoid(2u),  u = k (x + 0.044715 x^3),  k = sqrt(2/pi)
-// in the same form as host/cpu/gelu.c (one exp per element).
+// GELU, tanh approximation, elementwise; the formula of one element is gelu_formula.h
+// (shared with a host test, which runs the same expressions on the CPU).
 #include "cuda_common.h"
 #include "cuda_ops.h"
-
-#define GELU_K 0.7978845608028654f // sqrt(2/pi)
-#define GELU_A 0.044715f
+#include "gelu_formula.h"
 
 __device__ __forceinline__ float gelu(float x) {
-    float u = GELU_K * (x + GELU_A * x * x * x);
-    return x / (1.0f + expf(-2.0f * u));
+    return mdl_gelu(x);
 }
-
-// d/dx = s + 2 x s (1 - s) du/dx with s = sigmoid(2u), 1 - s = e s for e = exp(-2u)
 __device__ __forceinline__ float gelu_grad(float x) {
-    float u = GELU_K * (x + GELU_A * x * x * x);
-    float e = expf(-2.0f * u);
-    float s = 1.0f / (1.0f + e);
-    float du = GELU_K * (1.0f + 3.0f * GELU_A * x * x);
-    return s + 2.0f * x * s * (e * s) * du;
+    return mdl_gelu_grad(x);
 }
 
 // Each thread handles 4 consecutive elements: 16-byte accesses when the pointers allow
