@@ -131,6 +131,7 @@ __global__ void softmax_causal_backward_kernel(float *d, const float *att, int r
 
 static void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH,
                               bool bf16) {
+    if (B <= 0 || T <= 0 || C <= 0 || NH <= 0) return; // nothing to do; 0 blocks would abort
     int hs = C / NH, BH = B * NH, rows = BH * T;
     size_t per_part = (size_t)B * T * C;
     long long sT = (long long)T * hs, sTT = (long long)T * T;
@@ -158,6 +159,7 @@ static void attention_forward(real *out, real *att, const real *qkv, int B, int 
 // datt (the model's scratch, [B, NH, T, T]) is left holding dpre, as on the CPU.
 static void attention_backward(real *dqkv, real *datt, const real *dout, const real *qkv,
                                const real *att, int B, int T, int C, int NH, bool bf16) {
+    if (B <= 0 || T <= 0 || C <= 0 || NH <= 0) return; // nothing to do; 0 blocks would abort
     int hs = C / NH, BH = B * NH, rows = BH * T;
     size_t per_part = (size_t)B * T * C;
     long long sT = (long long)T * hs, sTT = (long long)T * T;

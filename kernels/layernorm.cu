@@ -31,6 +31,7 @@ __global__ void layernorm_forward_kernel(float *out, float *mean, float *rstd, c
 
 void cuda_layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const real *weight,
                             const real *bias, int N, int C) {
+    if (N <= 0 || C <= 0) return; // a grid of 0 blocks is a launch error
     int blocks = (N + LN_ROWS_PER_BLOCK - 1) / LN_ROWS_PER_BLOCK;
     layernorm_forward_kernel<<<blocks, 32 * LN_ROWS_PER_BLOCK, 0, cuda_stream()>>>(
         out, mean, rstd, inp, weight, bias, N, C);

@@ -6,7 +6,9 @@
  * compared by ||gpu - cpu|| / ||cpu||: below 1e-5 in fp32, below 2e-2 for the products
  * that the bf16 table computes from bf16 operands (matmul, attention). Shapes include
  * sizes that are not multiples of 32 (or of 4: the scalar paths). The gradient ops are
- * also run twice on the GPU and must give the same bits. Exits 77 without a GPU. */
+ * also run twice on the GPU and must give the same bits. The elementwise ops also see
+ * extreme inputs (x = -100..100 and beyond: finite, as the CPU), and empty shapes must
+ * launch nothing. Exits 77 without a GPU. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -329,6 +331,86 @@ static void test_elementwise(size_t n, int offset) {
     free(x), free(y), free(out), free(dout), free(da), free(db);
 }
 
+/* The elementwise ops at extreme inputs: GELU's exp(-2u) overflows for x < about -10
+ * without a clamp (a NaN gradient), and large gradients go through AdamW's squares. Every
+ * value must be finite and match the CPU; n = 43 (vector and scalar paths). */
+static const float EXTREMES[] = {-12, -20, -100, 20, 100, -10.5f, -11, -44, -1e4f, 1e4f, -9, 0};
+#define N_EXTREMES (sizeof EXTREMES / sizeof EXTREMES[0])
+
+static void check_finite(const char *name, const float *d, size_t n) {
+    float *h = from_gpu(d, n);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) bad += !isfinite(h[i]);
+    CHECKF(bad == 0, "%s %s: %zu of %zu values not finite", gpu->name, name, bad, n);
+    free(h);
+}
+
+static void test_elementwise_extremes(void) {
+    enum { n = 43 };
+    float x[n], y[n], dout[n], da[n], db[n], out[n];
+    for (size_t i = 0; i < n; i++) {
+        x[i] = EXTREMES[i % N_EXTREMES];
+        y[i] = EXTREMES[(i + 5) % N_EXTREMES];
+        dout[i] = 1.0f + 0.01f * (float)i;
+        da[i] = db[i] = 0.25f;
+        out[i] = NAN;
+    }
+    float *d_x = gpu_floats(x, n), *d_y = gpu_floats(y, n), *d_dout = gpu_floats(dout, n);
+    float *d_out = gpu_floats(out, n), *d_da = gpu_floats(da, n), *d_db = gpu_floats(db, n);
+    cpu->gelu_forward(out, x, n);
+    gpu->gelu_forward(d_out, d_x, n);
+    check_finite("gelu fwd extremes", d_out, n);
+    compare("gelu fwd extremes", d_out, out, n, TOL_FP32);
+    cpu->gelu_backward(da, x, dout, n);
+    gpu->gelu_backward(d_da, d_x, d_dout, n);
+    check_finite("gelu bwd extremes", d_da, n);
+    compare("gelu bwd extremes", d_da, da, n, TOL_FP32);
+
+    gpu_poison(d_out, n);
+    cpu->residual_forward(out, x, y, n);
+    gpu->residual_forward(d_out, d_x, d_y, n);
+    check_finite("residual fwd extremes", d_out, n);
+    compare("residual fwd extremes", d_out, out, n, TOL_FP32);
+    cpu->residual_backward(da, db, x, n);
+    gpu->residual_backward(d_da, d_db, d_x, n);
+    compare("residual bwd extremes da", d_da, da, n, TOL_FP32);
+    compare("residual bwd extremes db", d_db, db, n, TOL_FP32);
+
+    /* AdamW with the extremes as gradients, from m = v = 0 */
+    float p[n], m[n] = {0}, v[n] = {0};
+    for (size_t i = 0; i < n; i++) p[i] = 0.01f * y[i];
+    float *d_p = gpu_floats(p, n), *d_m = gpu_floats(m, n), *d_v = gpu_floats(v, n);
+    for (int t = 1; t <= 3; t++) {
+        cpu->adamw_update(p, x, m, v, n, 0.01f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.7f, t);
+        gpu->adamw_update(d_p, d_x, d_m, d_v, n, 0.01f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.7f, t);
+    }
+    check_finite("adamw extremes param", d_p, n);
+    compare("adamw extremes param", d_p, p, n, TOL_FP32);
+    compare("adamw extremes v", d_v, v, n, TOL_FP32);
+
+    gpu->release(d_x), gpu->release(d_y), gpu->release(d_dout), gpu->release(d_out);
+    gpu->release(d_da), gpu->release(d_db), gpu->release(d_p), gpu->release(d_m);
+    gpu->release(d_v);
+}
+
+/* Empty shapes are no-ops: a grid of 0 blocks must not be launched (it aborts). */
+static void test_empty_shapes(void) {
+    float *d = gpu->alloc(64 * sizeof(float));
+    CHECK(d != NULL);
+    gpu->layernorm_forward(d, d, d, d, d, d, 0, 16);
+    gpu->layernorm_backward(d, d, d, d, d, d, d, d, 0, 16);
+    gpu->attention_forward(d, d, d, 0, 4, 16, 2);
+    gpu->attention_backward(d, d, d, d, d, 0, 4, 16, 2);
+    gpu->gelu_forward(d, d, 0);
+    gpu->residual_forward(d, d, d, 0);
+    gpu->crossentropy_forward(d, d, (const int *)d, 0, 256);
+    float back[64];
+    gpu->download(back, d, sizeof back); /* synchronises: a failed launch would abort here */
+    for (int i = 0; i < 64; i++) CHECK(back[i] == 0.0f); /* untouched */
+    gpu->release(d);
+    printf("  %-9s empty shapes (N = 0, B = 0): no launch, no change\n", gpu->name);
+}
+
 /* ---- crossentropy ------------------------------------------------------------------- */
 
 static void test_crossentropy(int N, int V) {
@@ -461,6 +543,8 @@ int main(void) {
         test_elementwise(1000, 0);
         test_elementwise(1003, 0);
         test_elementwise(1003, 1); /* unaligned: scalar path */
+        test_elementwise_extremes();
+        test_empty_shapes();
         test_crossentropy(77, 256);
         test_crossentropy(50, 100);
         test_adamw(1003);
