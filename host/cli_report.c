@@ -191,6 +191,50 @@ static void print_header(report_format fmt, int shown) {
     }
 }
 
+/* The peak a CUDA run's MFU is measured against. A results file records the CPU's sgemm
+ * rate as peak_flops whatever the device (the training command measures it), and the
+ * device as "cuda: NAME (sm_XY, N GiB), PRECISION[ x K ranks]". For a CUDA run the report
+ * uses instead the GPU's dense spec-sheet rate in that precision (bf16 tensor cores; fp32
+ * CUDA cores, since the fp32 backend uses no TF32), times the ranks; MDL_GPU_PEAK_FLOPS
+ * (FLOP/s of one GPU) overrides the table. A GPU not in the table gives NaN (no MFU). */
+typedef struct gpu_peak {
+    const char *name; /* a substring of the device name; the first match wins */
+    double bf16, fp32;
+} gpu_peak;
+
+static const gpu_peak GPU_PEAKS[] = {
+    {"H100 PCIe", 756e12, 51.2e12}, {"H100 NVL", 835e12, 60e12}, {"H100", 989.4e12, 66.9e12},
+    {"H200", 989.4e12, 66.9e12},    {"H800", 989.4e12, 66.9e12}, {"A100", 312e12, 19.5e12},
+    {"A800", 312e12, 19.5e12},      {"L40S", 362e12, 91.6e12},   {"L4", 121e12, 30.3e12},
+    {"A10", 125e12, 31.2e12},
+};
+
+/* The GPU peak of a CUDA run's device string and its source; 0 for a CPU run (the
+ * recorded sgemm peak stands). */
+static double cuda_peak_flops(const char *device, const char **source) {
+    if (strncmp(device, "cuda:", 5) != 0) return 0;
+    int bf16 = strstr(device, ", bf16") != NULL;
+    const char *ranks = strstr(device, " x ");
+    double world = ranks ? atof(ranks + 3) : 1;
+    if (!(world >= 1)) world = 1;
+    const char *env = getenv("MDL_GPU_PEAK_FLOPS");
+    if (env && *env) {
+        char *end;
+        double v = strtod(env, &end);
+        if (end != env && v > 0) {
+            *source = "MDL_GPU_PEAK_FLOPS";
+            return v * world;
+        }
+    }
+    for (size_t i = 0; i < sizeof GPU_PEAKS / sizeof GPU_PEAKS[0]; i++)
+        if (strstr(device, GPU_PEAKS[i].name)) {
+            *source = bf16 ? "gpu spec sheet, bf16 dense" : "gpu spec sheet, fp32";
+            return (bf16 ? GPU_PEAKS[i].bf16 : GPU_PEAKS[i].fp32) * world;
+        }
+    *source = "unknown gpu (set MDL_GPU_PEAK_FLOPS)";
+    return NAN;
+}
+
 /* What report shows of one file: the model's summary (absent in a file written by
  * `mdlbench baselines`) and the baselines (possibly none). */
 typedef struct run_file {
@@ -200,6 +244,7 @@ typedef struct run_file {
     baseline_set baselines;
     two_part_row two_part[WFMT_COUNT];
     size_t n_two_part;
+    const char *peak_source; /* what peak_flops and mfu are measured against */
 } run_file;
 
 static int read_run_file(const char *path, run_file *f) {
@@ -211,6 +256,12 @@ static int read_run_file(const char *path, run_file *f) {
         return cli_error("%s: not an mdlbench results file (no /summary group)", path);
     f->has_summary = has;
     if (has && results_read_summary(path, &f->summary, &err) != 0) return cli_error("%s", err.msg);
+    f->peak_source = "recorded (cpu sgemm)";
+    double gpu = has ? cuda_peak_flops(f->summary.device, &f->peak_source) : 0;
+    if (gpu != 0) {
+        f->summary.peak_flops = gpu;
+        f->summary.mfu = f->summary.achieved_flops / gpu; /* NaN for an unknown GPU */
+    }
     if (results_read_two_part(path, f->two_part, &f->n_two_part, &err) != 0)
         return cli_error("%s", err.msg);
     return 0;
@@ -243,7 +294,11 @@ static void print_report(report_format fmt, const run_file *files, int n) {
         for (int i = 0; i < n; i++) {
             printf("  {\"file\": ");
             json_print_string(stdout, files[i].path);
-            if (files[i].has_summary) print_json_summary(&files[i].summary);
+            if (files[i].has_summary) {
+                print_json_summary(&files[i].summary);
+                printf(", \"peak_source\": ");
+                json_print_string(stdout, files[i].peak_source);
+            }
             if (files[i].has_summary) print_json_two_part(&files[i]);
             printf(", \"baselines\": ");
             print_baseline_json(stdout, &files[i].baselines, files[i].path);
