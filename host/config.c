@@ -40,7 +40,8 @@ extern const char mdl_default_config_yaml[];
     X(model, d_model, UINT, unsigned)                                                              \
     X(model, context, UINT, unsigned)                                                              \
     X(model, d_ff, UINT, unsigned)                                                                 \
-    X(model, zero_init_head, BOOL, bool)
+    X(model, zero_init_head, BOOL, bool)                                                           \
+    X(model, position, POSITION, model_position)
 #define TRAIN_KEYS(X)                                                                              \
     X(train, streams, UINT, unsigned)                                                              \
     X(train, segment, UINT, unsigned)                                                              \
@@ -54,6 +55,7 @@ extern const char mdl_default_config_yaml[];
     X(train, weight_decay, FLOAT, double)                                                          \
     X(train, grad_clip, FLOAT, double)                                                             \
     X(train, repeats_per_step, UINT, unsigned)                                                     \
+    X(train, prefix_loss, BOOL, bool)                                                              \
     X(train, passes, UINT, unsigned)                                                               \
     X(train, seed, UINT, uint64_t)
 #define RUN_KEYS(X)                                                                                \
@@ -92,6 +94,7 @@ ANALYSIS_KEYS(CHECK_SIZE)
 #define SPARSE_TYPE_FLOAT(ctype) ctype
 #define SPARSE_TYPE_SCHEDULE(ctype) ctype
 #define SPARSE_TYPE_PRECISION(ctype) ctype
+#define SPARSE_TYPE_POSITION(ctype) ctype
 #define SPARSE_TYPE_STRING(ctype) char
 #define SPARSE_MEMBER(sec, key, kind, ctype) SPARSE_TYPE_##kind(ctype) * key;
 #define SPARSE_STRUCT(sec, KEYS)                                                                   \
@@ -109,6 +112,12 @@ static const cyaml_strval_t precision_names[] = {
     {"bf16", PRECISION_BF16},
 };
 
+static const cyaml_strval_t position_names[] = {
+    {"learned", POSITION_LEARNED},
+    {"rope", POSITION_ROPE},
+    {"none", POSITION_NONE},
+};
+
 static const cyaml_strval_t schedule_names[] = {
     {"constant", SCHEDULE_CONSTANT},
     {"cosine", SCHEDULE_COSINE},
@@ -124,6 +133,9 @@ static const cyaml_strval_t schedule_names[] = {
 #define FIELD_PRECISION(name, st, m)                                                               \
     CYAML_FIELD_ENUM_PTR(name, CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, st, m, precision_names,    \
                          CYAML_ARRAY_LEN(precision_names))
+#define FIELD_POSITION(name, st, m)                                                                \
+    CYAML_FIELD_ENUM_PTR(name, CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, st, m, position_names,     \
+                         CYAML_ARRAY_LEN(position_names))
 #define FIELD_SCHEDULE(name, st, m)                                                                \
     CYAML_FIELD_ENUM_PTR(name, CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, st, m, schedule_names,     \
                          CYAML_ARRAY_LEN(schedule_names))
@@ -848,6 +860,13 @@ int config_validate(const mdl_config *cfg, mdl_err *err) {
                         "analysis.extract_prefix + analysis.extract_suffix (%u + %u) must be at "
                         "most model.context (%u)",
                         P, S, m->context);
+    if ((unsigned)m->position >= CYAML_ARRAY_LEN(position_names))
+        return mdl_fail(err, "model.position has no valid value (%d)", (int)m->position);
+    if (m->position == POSITION_ROPE && (m->d_model / m->n_head) % 2)
+        return mdl_fail(err,
+                        "model.position rope needs an even head size, got d_model / n_head = "
+                        "%u / %u = %u",
+                        m->d_model, m->n_head, m->d_model / m->n_head);
     if ((unsigned)t->schedule >= CYAML_ARRAY_LEN(schedule_names))
         return mdl_fail(err, "train.schedule has no valid value (%d)", (int)t->schedule);
     if (cfg->corpus.holdout_fraction >= 1.0 ||
@@ -943,6 +962,12 @@ char *config_to_yaml(const mdl_config *cfg, mdl_err *err) {
         return mdl_fail(err, "config_to_yaml: out of memory"), NULL;
     }
     return text;
+}
+
+const char *model_position_name(model_position p) {
+    for (size_t i = 0; i < CYAML_ARRAY_LEN(position_names); i++)
+        if (position_names[i].val == (int64_t)p) return position_names[i].str;
+    return "unknown";
 }
 
 const char *lr_schedule_name(lr_schedule s) {

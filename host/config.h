@@ -16,6 +16,11 @@ typedef enum { SCHEDULE_CONSTANT = 0, SCHEDULE_COSINE = 1, SCHEDULE_INVERSE_SQRT
  * accumulation (CUDA backend only); weights, optimizer and bits stay fp32 in both. */
 typedef enum { PRECISION_FP32 = 0, PRECISION_BF16 = 1 } run_precision;
 
+/* How the model knows where a byte is: learned absolute position embeddings (added to the
+ * byte embedding), rotary embeddings of queries and keys (relative), or nothing (the
+ * causal mask alone). */
+typedef enum { POSITION_LEARNED = 0, POSITION_ROPE = 1, POSITION_NONE = 2 } model_position;
+
 typedef struct model_config {
     unsigned n_layer;    /* transformer blocks */
     unsigned n_head;     /* attention heads; must divide d_model */
@@ -23,6 +28,7 @@ typedef struct model_config {
     unsigned context;    /* positions the model sees: prefix + segment */
     unsigned d_ff;       /* MLP hidden width */
     bool zero_init_head; /* output head starts at zero: first step costs 8 bits/byte */
+    model_position position;
 } model_config;
 
 typedef struct train_config {
@@ -36,6 +42,7 @@ typedef struct train_config {
     double weight_decay;       /* decoupled, on matrices and embeddings only */
     double grad_clip;          /* global-norm clipping threshold; 0 disables */
     unsigned repeats_per_step; /* R optimizer updates on each coded segment */
+    bool prefix_loss;          /* train on the window's prefix positions too (coded before) */
     unsigned passes;           /* E passes over the corpus; only the first is prequential */
     uint64_t seed;             /* initial weights (part of the decoder) */
 } train_config;
@@ -89,6 +96,9 @@ int config_validate(const mdl_config *cfg, mdl_err *err);
 /* The full configuration as YAML text (malloc'd, NUL-terminated), for the results file;
  * loading it back gives the same configuration. */
 char *config_to_yaml(const mdl_config *cfg, mdl_err *err);
+
+/* Name of a position encoding as written in YAML. */
+const char *model_position_name(model_position p);
 
 /* Name of a schedule as written in YAML. */
 const char *lr_schedule_name(lr_schedule s);

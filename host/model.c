@@ -39,7 +39,7 @@ struct model {
 static void compute_tensor_sizes(const model_config *c, size_t *sz) {
     size_t L = c->n_layer, C = c->d_model, F = c->d_ff;
     sz[P_WTE] = (size_t)MDL_VOCAB_IN * C;
-    sz[P_WPE] = (size_t)c->context * C;
+    sz[P_WPE] = c->position == POSITION_LEARNED ? (size_t)c->context * C : 0;
     sz[P_LN1W] = sz[P_LN1B] = L * C;
     sz[P_QKVW] = L * 3 * C * C;
     sz[P_QKVB] = L * 3 * C;
@@ -322,7 +322,8 @@ void model_forward(model *m, const int *tokens, int B, int T) {
     m->B = B;
     m->T = T;
     o->upload(m->tokens, tokens, (size_t)N * sizeof(int));
-    o->embedding_forward(m->encoded, m->tokens, m->p[P_WTE], m->p[P_WPE], B, T, C);
+    const real *wpe = m->tensor_size[P_WPE] ? m->p[P_WPE] : NULL;
+    o->embedding_forward(m->encoded, m->tokens, m->p[P_WTE], wpe, B, T, C);
     for (int l = 0; l < L; l++) {
         layer_acts a = layer_slice(m, l);
         real *x = layer_input(m, l);
@@ -330,6 +331,7 @@ void model_forward(model *m, const int *tokens, int B, int T) {
                              layer_tensor(m->p, m, P_LN1B, l), N, C);
         o->matmul_forward(a.qkv, a.ln1, layer_tensor(m->p, m, P_QKVW, l),
                           layer_tensor(m->p, m, P_QKVB, l), N, C, 3 * C);
+        if (m->cfg.position == POSITION_ROPE) o->rope_forward(a.qkv, B, T, C, NH);
         o->attention_forward(a.atty, a.att, a.qkv, B, T, C, NH);
         o->matmul_forward(a.attproj, a.atty, layer_tensor(m->p, m, P_ATTPROJW, l),
                           layer_tensor(m->p, m, P_ATTPROJB, l), N, C, C);
@@ -399,6 +401,7 @@ void model_backward(model *m, const int *targets, const real *weights) {
                            layer_tensor(m->p, m, P_ATTPROJW, l), N, C, C);
         o->zero(m->dqkv, 3 * NC);
         o->attention_backward(m->dqkv, m->datt, m->datty, a.qkv, a.att, B, T, C, NH);
+        if (m->cfg.position == POSITION_ROPE) o->rope_backward(m->dqkv, B, T, C, NH);
         o->zero(m->dln, NC);
         o->matmul_backward(m->dln, layer_tensor(m->g, m, P_QKVW, l),
                            layer_tensor(m->g, m, P_QKVB, l), m->dqkv, a.ln1,
@@ -407,7 +410,8 @@ void model_backward(model *m, const int *targets, const real *weights) {
                               layer_tensor(m->g, m, P_LN1B, l), m->dln, x,
                               layer_tensor(m->p, m, P_LN1W, l), a.ln1_mean, a.ln1_rstd, N, C);
     }
-    o->embedding_backward(m->g[P_WTE], m->g[P_WPE], m->dresidual, m->tokens, B, T, C);
+    real *dwpe = m->tensor_size[P_WPE] ? m->g[P_WPE] : NULL;
+    o->embedding_backward(m->g[P_WTE], dwpe, m->dresidual, m->tokens, B, T, C);
 }
 
 double model_grad_norm(model *m) {

@@ -35,6 +35,8 @@ typedef struct mdl_ops {
     void (*attention_forward)(real *out, real *att, const real *qkv, int B, int T, int C, int NH);
     void (*attention_backward)(real *dqkv, real *datt, const real *dout, const real *qkv,
                                const real *att, int B, int T, int C, int NH);
+    void (*rope_forward)(real *qkv, int B, int T, int C, int NH);
+    void (*rope_backward)(real *dqkv, int B, int T, int C, int NH);
     void (*gelu_forward)(real *out, const real *inp, size_t n);
     void (*gelu_backward)(real *dinp, const real *inp, const real *dout, size_t n);
     void (*residual_forward)(real *out, const real *a, const real *b, size_t n);

@@ -8,6 +8,7 @@
 
 #include "cuda_common.h"
 #include "cuda_ops.h"
+#include "op_timer.h"
 
 // cuBLAS's recommended workspace on Hopper. Setting it explicitly (rather than letting
 // cuBLAS allocate per stream) keeps its algorithm choice fixed, one of the conditions of
@@ -110,6 +111,7 @@ extern "C" int cuda_backend_init(int device, char *err, size_t errlen) {
 }
 
 extern "C" void cuda_backend_shutdown(void) {
+    op_timer_report();
     // errors are ignored here: shutdown also cleans up after a failed init
     if (ctx.stream) cudaStreamSynchronize(ctx.stream);
     if (ctx.cublas) cublasDestroy(ctx.cublas);
@@ -187,7 +189,8 @@ static void cuda_zero(void *p, size_t bytes) {
         .matmul_forward = cuda_matmul_forward_##PREC,                                              \
         .matmul_backward = cuda_matmul_backward_##PREC,                                            \
         .attention_forward = cuda_attention_forward_##PREC,                                        \
-        .attention_backward = cuda_attention_backward_##PREC, .gelu_forward = cuda_gelu_forward,   \
+        .attention_backward = cuda_attention_backward_##PREC, .rope_forward = cuda_rope_forward,   \
+        .rope_backward = cuda_rope_backward, .gelu_forward = cuda_gelu_forward,                    \
         .gelu_backward = cuda_gelu_backward, .residual_forward = cuda_residual_forward,            \
         .residual_backward = cuda_residual_backward,                                               \
         .crossentropy_forward = cuda_crossentropy_forward,                                         \
@@ -199,5 +202,5 @@ static const mdl_ops cuda_fp32_ops = CUDA_OPS_TABLE("cuda-fp32", fp32);
 static const mdl_ops cuda_bf16_ops = CUDA_OPS_TABLE("cuda-bf16", bf16);
 
 extern "C" const mdl_ops *cuda_backend(mdl_precision p) {
-    return p == MDL_PRECISION_BF16 ? &cuda_bf16_ops : &cuda_fp32_ops;
+    return op_timer_wrap(p == MDL_PRECISION_BF16 ? &cuda_bf16_ops : &cuda_fp32_ops);
 }

@@ -42,6 +42,10 @@ void cuda_attention_backward_fp32(real *dqkv, real *datt, const real *dout, cons
 void cuda_attention_backward_bf16(real *dqkv, real *datt, const real *dout, const real *qkv,
                                   const real *att, int B, int T, int C, int NH);
 
+// rope.cu
+void cuda_rope_forward(real *qkv, int B, int T, int C, int NH);
+void cuda_rope_backward(real *dqkv, int B, int T, int C, int NH);
+
 // gelu.cu
 void cuda_gelu_forward(real *out, const real *inp, size_t n);
 void cuda_gelu_backward(real *dinp, const real *inp, const real *dout, size_t n);

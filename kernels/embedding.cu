@@ -1,4 +1,5 @@
-// Token + position embedding: out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:].
+// Token + position embedding: out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]; without learned
+// positions wpe (and dwpe) is NULL and the position term is left out.
 #include "cuda_common.h"
 #include "cuda_ops.h"
 #include "model.h" // MDL_VOCAB_IN: the rows of wte (ops.h passes no vocabulary size)
@@ -8,7 +9,8 @@ __global__ void embedding_forward_kernel(float *out, const int *tokens, const fl
     size_t total = (size_t)N * C, stride = (size_t)gridDim.x * blockDim.x;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
         int n = (int)(i / C), c = (int)(i % C);
-        out[i] = wte[(size_t)tokens[n] * C + c] + wpe[(size_t)(n % T) * C + c];
+        float pe = wpe ? wpe[(size_t)(n % T) * C + c] : 0.0f;
+        out[i] = wte[(size_t)tokens[n] * C + c] + pe;
     }
 }
 
@@ -18,7 +20,8 @@ __global__ void embedding_forward_vec4_kernel(float4 *out, const int *tokens, co
     size_t total = (size_t)N * C4, stride = (size_t)gridDim.x * blockDim.x;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
         int n = (int)(i / C4), c = (int)(i % C4);
-        float4 a = wte[(size_t)tokens[n] * C4 + c], b = wpe[(size_t)(n % T) * C4 + c];
+        float4 a = wte[(size_t)tokens[n] * C4 + c];
+        float4 b = wpe ? wpe[(size_t)(n % T) * C4 + c] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
         out[i] = make_float4(a.x + b.x, a.y + b.y, a.z + b.z, a.w + b.w);
     }
 }
@@ -92,6 +95,7 @@ void cuda_embedding_backward(real *dwte, real *dwpe, const real *dout, const int
     dim3 grid(MDL_VOCAB_IN, (C + EMB_COLS - 1) / EMB_COLS);
     embedding_backward_wte_kernel<<<grid, EMB_COLS, 0, cuda_stream()>>>(dwte, dout, tokens, N, C);
     CUDA_LAUNCH_CHECK();
+    if (!dwpe) return;
     embedding_backward_wpe_kernel<<<cuda_grid((size_t)T * C, 256), 256, 0, cuda_stream()>>>(
         dwpe, dout, B, T, C);
     CUDA_LAUNCH_CHECK();

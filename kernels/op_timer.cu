@@ -110,6 +110,8 @@ TIMED(attention_backward,
       (real * dqkv, real *datt, const real *dout, const real *qkv, const real *att, int B, int Tn,
        int C, int NH),
       (dqkv, datt, dout, qkv, att, B, Tn, C, NH))
+TIMED(rope_forward, (real * qkv, int B, int Tn, int C, int NH), (qkv, B, Tn, C, NH))
+TIMED(rope_backward, (real * dqkv, int B, int Tn, int C, int NH), (dqkv, B, Tn, C, NH))
 TIMED(gelu_forward, (real * out, const real *inp, size_t n), (out, inp, n))
 TIMED(gelu_backward, (real * dinp, const real *inp, const real *dout, size_t n),
       (dinp, inp, dout, n))
@@ -142,6 +144,8 @@ template <int S> void fill(mdl_ops *t) {
     t->matmul_backward = timed_matmul_backward<S>;
     t->attention_forward = timed_attention_forward<S>;
     t->attention_backward = timed_attention_backward<S>;
+    t->rope_forward = timed_rope_forward<S>;
+    t->rope_backward = timed_rope_backward<S>;
     t->gelu_forward = timed_gelu_forward<S>;
     t->gelu_backward = timed_gelu_backward<S>;
     t->residual_forward = timed_residual_forward<S>;

@@ -15,7 +15,8 @@
 
 #include "../real.h"
 
-/* embedding.c: out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:] */
+/* embedding.c: out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]; wpe (and dwpe) NULL: no
+ * position term (the model's position is not learned). */
 void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B, int T,
                        int C);
 void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int T,
@@ -41,6 +42,12 @@ void matmul_backward(real *dinp, real *dweight, real *dbias, const real *dout, c
 void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH);
 void attention_backward(real *dqkv, real *datt, const real *dout, const real *qkv, const real *att,
                         int B, int T, int C, int NH);
+
+/* rope.c: rotary position embedding of the q and k parts of qkv [B,T,3C] in place, at
+ * positions t = 0..T-1 of each sequence (head size C/NH must be even). The backward pass
+ * rotates dq and dk of dqkv back in place (the transpose; not an accumulation). */
+void rope_forward(real *qkv, int B, int T, int C, int NH);
+void rope_backward(real *dqkv, int B, int T, int C, int NH);
 
 /* gelu.c: tanh approximation, elementwise over n values. */
 void gelu_forward(real *out, const real *inp, size_t n);

@@ -9,8 +9,12 @@ void embedding_forward(real *out, const int *tokens, const real *wte, const real
     for (int n = 0; n < B * T; n++) {
         int t = n % T;
         const real *te = wte + (size_t)tokens[n] * C;
-        const real *pe = wpe + (size_t)t * C;
         real *o = out + (size_t)n * C;
+        if (!wpe) {
+            for (int c = 0; c < C; c++) o[c] = te[c];
+            continue;
+        }
+        const real *pe = wpe + (size_t)t * C;
         for (int c = 0; c < C; c++) o[c] = te[c] + pe[c];
     }
 }
@@ -28,11 +32,10 @@ void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tok
         for (int n = 0; n < B * T; n++) {
             const real *d = dout + (size_t)n * C;
             real *te = dwte + (size_t)tokens[n] * C;
+            for (int c = c0; c < c1; c++) te[c] += d[c];
+            if (!dwpe) continue;
             real *pe = dwpe + (size_t)(n % T) * C;
-            for (int c = c0; c < c1; c++) {
-                te[c] += d[c];
-                pe[c] += d[c];
-            }
+            for (int c = c0; c < c1; c++) pe[c] += d[c];
         }
     }
 }

@@ -43,13 +43,13 @@ static const char *tensor_names[MDL_NUM_PARAM_TENSORS] = {
     "wte",  "wpe", "ln1w", "ln1b",    "qkvw",    "qkvb", "attprojw", "attprojb", "ln2w",
     "ln2b", "fcw", "fcb",  "fcprojw", "fcprojb", "lnfw", "lnfb",     "headw",    "headb"};
 
-static void test_gradients(uint64_t seed) {
+static void test_gradients(const model_config *cfg, uint64_t seed) {
     enum { B = 3, T = 40 }; /* T < context: the strided activation slices */
     const mdl_ops *gpu = cuda_backend(MDL_PRECISION_FP32);
     model *mc, *mg;
     mdl_err err;
-    CHECKF(model_create(&mc, &small, B, cpu_backend(), &err) == 0, "%s", err.msg);
-    CHECKF(model_create(&mg, &small, B, gpu, &err) == 0, "%s", err.msg);
+    CHECKF(model_create(&mc, cfg, B, cpu_backend(), &err) == 0, "%s", err.msg);
+    CHECKF(model_create(&mg, cfg, B, gpu, &err) == 0, "%s", err.msg);
     model_init_weights(mc, seed);
     model_init_weights(mg, seed);
 
@@ -162,9 +162,10 @@ static void test_prequential(const corpus *c) {
 
 /* ---- (d) causality ------------------------------------------------------------------- */
 
-static void test_causality(const mdl_ops *gpu, uint64_t seed) {
+static void test_causality(const mdl_ops *gpu, model_position position, uint64_t seed) {
     enum { B = 3, T = 48 };
     model_config mc = small;
+    mc.position = position;
     model *m;
     mdl_err err;
     CHECKF(model_create(&m, &mc, B, gpu, &err) == 0, "%s", err.msg);
@@ -214,7 +215,10 @@ int main(void) {
     uint64_t seed = (uint64_t)time(NULL);
     printf("test_gpu_model: seed %llu\n", (unsigned long long)seed);
 
-    test_gradients(seed);
+    test_gradients(&small, seed);
+    model_config rope = small;
+    rope.position = POSITION_ROPE;
+    test_gradients(&rope, seed + 1);
 
     /* 50 steps of 4 streams x 16 bytes, over two documents */
     char *dir = tests_tmpdir(), a[512], b[512];
@@ -234,8 +238,10 @@ int main(void) {
     remove(a), remove(b), remove(dir);
     free(dir);
 
-    test_causality(cuda_backend(MDL_PRECISION_FP32), seed);
-    test_causality(cuda_backend(MDL_PRECISION_BF16), seed);
+    for (int p = POSITION_LEARNED; p <= POSITION_NONE; p++) {
+        test_causality(cuda_backend(MDL_PRECISION_FP32), (model_position)p, seed);
+        test_causality(cuda_backend(MDL_PRECISION_BF16), (model_position)p, seed);
+    }
     cuda_backend_shutdown();
     return tests_done("test_gpu_model");
 }

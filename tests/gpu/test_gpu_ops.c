@@ -168,6 +168,45 @@ static void test_embedding(int B, int T, int C) {
     free(once_te), free(once_pe);
 }
 
+/* Without learned positions (wpe NULL): the byte embedding alone, and dwte as before. */
+static void test_embedding_no_positions(int B, int T, int C) {
+    int N = B * T, V = MDL_VOCAB_IN;
+    int *tokens = malloc(N * sizeof *tokens);
+    for (int i = 0; i < N; i++) tokens[i] = irand(V);
+    float *wte = rand_host((size_t)V * C, 1), *out = nan_host((size_t)N * C);
+    float *dout = rand_host((size_t)N * C, 1), *dwte = rand_host((size_t)V * C, 0.1f);
+    int *d_tok = to_gpu(tokens, N * sizeof(int));
+    float *d_wte = gpu_floats(wte, (size_t)V * C), *d_out = gpu_floats(out, (size_t)N * C);
+    float *d_dout = gpu_floats(dout, (size_t)N * C), *d_dwte = gpu_floats(dwte, (size_t)V * C);
+    cpu->embedding_forward(out, tokens, wte, NULL, B, T, C);
+    gpu->embedding_forward(d_out, d_tok, d_wte, NULL, B, T, C);
+    compare("embedding fwd without positions", d_out, out, (size_t)N * C, TOL_FP32);
+    cpu->embedding_backward(dwte, NULL, dout, tokens, B, T, C);
+    gpu->embedding_backward(d_dwte, NULL, d_dout, d_tok, B, T, C);
+    compare("embedding bwd without positions", d_dwte, dwte, (size_t)V * C, TOL_FP32);
+    gpu->release(d_tok), gpu->release(d_wte), gpu->release(d_out), gpu->release(d_dout);
+    gpu->release(d_dwte);
+    free(tokens), free(wte), free(out), free(dout), free(dwte);
+}
+
+/* ---- rope: in place on q and k of qkv; v must come back untouched ------------------ */
+
+static void test_rope(int B, int T, int C, int NH) {
+    size_t n = (size_t)B * T * 3 * C;
+    char name[96];
+    float *x = rand_host(n, 2), *d_x = gpu_floats(x, n);
+    cpu->rope_forward(x, B, T, C, NH);
+    gpu->rope_forward(d_x, B, T, C, NH);
+    snprintf(name, sizeof name, "rope fwd B=%d T=%d C=%d NH=%d", B, T, C, NH);
+    compare(name, d_x, x, n, TOL_FP32);
+    cpu->rope_backward(x, B, T, C, NH);
+    gpu->rope_backward(d_x, B, T, C, NH);
+    snprintf(name, sizeof name, "rope bwd B=%d T=%d C=%d NH=%d", B, T, C, NH);
+    compare(name, d_x, x, n, TOL_FP32);
+    gpu->release(d_x);
+    free(x);
+}
+
 /* ---- layernorm ---------------------------------------------------------------------- */
 
 static void test_layernorm(int N, int C) {
@@ -529,6 +568,11 @@ int main(void) {
         test_embedding(3, 37, 72); /* C % 4 == 0: vector path */
         test_embedding(2, 45, 70); /* scalar path */
         test_embedding(4, 64, 200);
+        test_embedding_no_positions(3, 37, 72);
+        test_embedding_no_positions(2, 45, 70);
+        test_rope(2, 37, 48, 3);
+        test_rope(3, 130, 128, 4);
+        test_rope(1, 1024, 256, 8);
         test_layernorm(111, 100);
         test_layernorm(256, 128);
         test_layernorm(70, 257);

@@ -11,15 +11,16 @@
 
 enum { B = 3, T = 48 };
 
-int main(void) {
-    uint64_t seed = (uint64_t)time(NULL);
-    printf("seed %llu\n", (unsigned long long)seed);
+static void check_position(model_position position, uint64_t seed) {
+    static const char *const names[] = {"learned", "rope", "none"};
+    printf("position %s\n", names[position]);
     model_config mc = {.n_layer = 2,
                        .n_head = 4,
                        .d_model = 64,
                        .context = T,
                        .d_ff = 128,
-                       .zero_init_head = false};
+                       .zero_init_head = false,
+                       .position = position};
     model *m;
     mdl_err err;
     CHECK(model_create(&m, &mc, B, cpu_backend(), &err) == 0);
@@ -53,5 +54,13 @@ int main(void) {
     }
     free(base);
     model_destroy(m);
+}
+
+int main(void) {
+    uint64_t seed = (uint64_t)time(NULL);
+    printf("seed %llu\n", (unsigned long long)seed);
+    model_position positions[] = {POSITION_LEARNED, POSITION_ROPE, POSITION_NONE};
+    for (size_t i = 0; i < sizeof positions / sizeof positions[0]; i++)
+        check_position(positions[i], seed + i);
     return tests_done("test_causality");
 }

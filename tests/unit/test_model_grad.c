@@ -23,11 +23,16 @@ static double loss_of(model *m, const int *tokens, const int *targets, const rea
     return loss;
 }
 
-int main(void) {
-    uint64_t seed = (uint64_t)time(NULL);
-    printf("seed %llu\n", (unsigned long long)seed);
-    model_config mc = {
-        .n_layer = 2, .n_head = 2, .d_model = 8, .context = 8, .d_ff = 12, .zero_init_head = false};
+static void check_position(model_position position, uint64_t seed) {
+    static const char *const names[] = {"learned", "rope", "none"};
+    printf("position %s\n", names[position]);
+    model_config mc = {.n_layer = 2,
+                       .n_head = 2,
+                       .d_model = 8,
+                       .context = 8,
+                       .d_ff = 12,
+                       .zero_init_head = false,
+                       .position = position};
     model *m;
     mdl_err err;
     CHECK(model_create(&m, &mc, B, cpu_backend(), &err) == 0);
@@ -81,5 +86,13 @@ int main(void) {
 
     free(analytic);
     model_destroy(m);
+}
+
+int main(void) {
+    uint64_t seed = (uint64_t)time(NULL);
+    printf("seed %llu\n", (unsigned long long)seed);
+    model_position positions[] = {POSITION_LEARNED, POSITION_ROPE, POSITION_NONE};
+    for (size_t i = 0; i < sizeof positions / sizeof positions[0]; i++)
+        check_position(positions[i], seed + i);
     return tests_done("test_model_grad");
 }

@@ -153,8 +153,16 @@ static void test_embedding(void) {
     embedding_backward(dwte, dwpe, g, tokens, B, T, C);
     check_doubled("embedding dwte", dwte, once_te, V * C);
     check_doubled("embedding dwpe", dwpe, once_pe, T * C);
+
+    /* without learned positions (wpe NULL): the byte embedding alone, and dwte the same */
+    double *dwte0 = zeros(V * C);
+    embedding_forward(c.out, tokens, c.wte, NULL, B, T, C);
+    for (int n = 0; n < N; n++)
+        for (int k = 0; k < C; k++) CHECK(c.out[n * C + k] == c.wte[tokens[n] * C + k]);
+    embedding_backward(dwte0, NULL, g, tokens, B, T, C);
+    CHECK(!memcmp(dwte0, once_te, V * C * sizeof(double)));
     free(c.out), free(c.wte), free(c.wpe), free(g), free(dwte), free(dwpe), free(once_te),
-        free(once_pe);
+        free(once_pe), free(dwte0);
 }
 
 /* ---- layernorm ---------------------------------------------------------------------- */
@@ -355,6 +363,65 @@ static void test_attention(int B, int T, int C, int NH) {
     free(once), free(out0), free(att0), free(qkv0);
 }
 
+/* ---- rope ---------------------------------------------------------------------------- */
+
+typedef struct {
+    double *out, *inp;
+    int B, T, C, NH;
+} rope_ctx;
+
+static void rope_fwd(void *p) {
+    rope_ctx *c = p;
+    memcpy(c->out, c->inp, (size_t)c->B * c->T * 3 * c->C * sizeof(double));
+    rope_forward(c->out, c->B, c->T, c->C, c->NH);
+}
+
+/* Against the definition (a rotation of pairs (i, i + hs/2) by t * 10000^(-2i/hs)), v
+ * untouched; q.k depends only on the positions' offset; the backward is the transpose
+ * (finite differences); and with later rows changed, earlier rows are bit-identical. */
+static void test_rope(void) {
+    enum { B = 2, T = 7, C = 12, NH = 3, hs = C / NH, N = B * T * 3 * C };
+    rope_ctx c = {zeros(N), rand_array(N, 1), B, T, C, NH};
+    rope_fwd(&c);
+    double max_err = 0;
+    for (int n = 0; n < B * T; n++)
+        for (int h = 0; h < 3 * NH; h++)
+            for (int i = 0; i < hs; i++) {
+                size_t at = (size_t)n * 3 * C + (size_t)h * hs;
+                double want = c.inp[at + i];
+                if (h < 2 * NH) { /* q and k heads; v heads stay as they are */
+                    int p = i % (hs / 2), t = n % T;
+                    double a = t * pow(10000.0, -2.0 * p / hs);
+                    double x = c.inp[at + p], y = c.inp[at + p + hs / 2];
+                    want = i < hs / 2 ? x * cos(a) - y * sin(a) : x * sin(a) + y * cos(a);
+                }
+                max_err = fmax(max_err, fabs(c.out[at + i] - want));
+            }
+    CHECKF(max_err < 1e-14, "rope forward: max err %.2e vs the definition", max_err);
+
+    /* relative: the same q and k vectors placed at (t, j) and (t + 2, j + 2) */
+    double *qk = zeros(N);
+    for (int t = 0; t < T; t++)
+        for (int k = 0; k < 2 * C; k++) qk[(size_t)t * 3 * C + k] = c.inp[k];
+    rope_forward(qk, 1, T, C, NH);
+    double d1 = 0, d2 = 0;
+    for (int k = 0; k < hs; k++) {
+        d1 += qk[(size_t)4 * 3 * C + k] * qk[(size_t)1 * 3 * C + C + k];
+        d2 += qk[(size_t)6 * 3 * C + k] * qk[(size_t)3 * 3 * C + C + k];
+    }
+    CHECKF(fabs(d1 - d2) < 1e-12, "rope: q.k at offset 3 differs by position (%g vs %g)", d1, d2);
+
+    double *g = rand_array(N, 1), *dinp = copy_of(g, N);
+    rope_backward(dinp, B, T, C, NH);
+    check_grad("rope dqkv", c.inp, dinp, N, rope_fwd, &c, c.out, g, N);
+
+    double *out0 = copy_of(c.out, N);
+    for (int k = 0; k < 3 * C; k++) c.inp[(size_t)(T - 1) * 3 * C + k] += 1;
+    rope_fwd(&c);
+    CHECK(!memcmp(c.out, out0, (size_t)(T - 1) * 3 * C * sizeof(double)));
+    free(c.out), free(c.inp), free(qk), free(g), free(dinp), free(out0);
+}
+
 /* ---- gelu, residual ------------------------------------------------------------------ */
 
 typedef struct {
@@ -537,6 +604,7 @@ int main(void) {
     test_matmul_large();
     test_attention(2, 5, 8, 2);
     test_attention(1, 70, 8, 2); /* more than one block of query rows */
+    test_rope();
     test_gelu();
     test_residual();
     test_crossentropy();
