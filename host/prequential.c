@@ -67,28 +67,44 @@ static uint64_t stream_layout_coded(const stream_layout *lay, uint64_t k) {
     return total;
 }
 
+/* Positions step k trains on over all S streams: the coded ones, and with prefix_loss
+ * also the window's prefix positions inside the stream (coded at earlier steps). */
+static uint64_t stream_layout_trained(const stream_layout *lay, uint64_t k, bool prefix_loss) {
+    if (!prefix_loss) return stream_layout_coded(lay, k);
+    uint64_t n = stream_layout_seq_len(lay, k), first = k * lay->segment - (n - lay->segment);
+    uint64_t total = 0;
+    for (uint64_t s = 0; s < lay->streams; s++) {
+        uint64_t len = stream_layout_stream_bytes(lay, s);
+        if (len > first) total += len - first < n ? len - first : n;
+    }
+    return total;
+}
+
 /* Host-side buffers of one step: this rank's windows of up to `context` positions. */
 typedef struct step_batch {
     int *tokens, *targets;
     real *weights, *bits;
-    uint8_t *window;    /* raw bytes of one stream's window plus the byte before it */
-    uint64_t n;         /* positions per stream this step */
-    uint64_t prefix;    /* of which the first `prefix` are context only */
-    uint64_t coded;     /* positions with weight 1 (this rank's streams) */
-    uint64_t coded_all; /* positions coded by the step over all ranks */
+    uint8_t *window;      /* raw bytes of one stream's window plus the byte before it */
+    uint64_t n;           /* positions per stream this step */
+    uint64_t prefix;      /* of which the first `prefix` are context only */
+    uint64_t coded;       /* positions with weight 1 (this rank's streams) */
+    uint64_t coded_all;   /* positions coded by the step over all ranks */
+    uint64_t trained_all; /* positions with a training weight over all ranks */
 } step_batch;
 
 /* Fills the batch for step k with the shard's streams: input = previous byte (begin
  * symbol at a stream's start), target = the byte, weight 1 on segment positions inside
- * the stream, 0 elsewhere. */
+ * the stream (and on prefix positions inside it with prefix_loss), 0 elsewhere. Only the
+ * segment positions are coded (attribute_bits). */
 static void build_step(step_batch *b, const stream_layout *lay, stream_shard sh, const corpus *c,
-                       uint64_t k) {
+                       uint64_t k, bool prefix_loss) {
     uint64_t T = lay->segment, L = lay->stream_len;
     uint64_t n = stream_layout_seq_len(lay, k), p = n - T, first = k * T - p;
     b->n = n;
     b->prefix = p;
     b->coded = 0;
     b->coded_all = stream_layout_coded(lay, k);
+    b->trained_all = stream_layout_trained(lay, k, prefix_loss);
     for (uint64_t i = 0; i < sh.count; i++) {
         uint64_t s = sh.first + i, start = s * L, len = stream_layout_stream_bytes(lay, s);
         /* window bytes: stream-relative positions [first - 1, first + n), clipped */
@@ -102,7 +118,7 @@ static void build_step(step_batch *b, const stream_layout *lay, stream_shard sh,
             int inside = pos < len;
             tgt[j] = inside ? b->window[pos - lo] : 0;
             tok[j] = pos == 0 ? MDL_BOS : (pos - 1 < len ? b->window[pos - 1 - lo] : 0);
-            w[j] = (inside && j >= p) ? 1 : 0;
+            w[j] = (inside && (j >= p || prefix_loss)) ? 1 : 0;
             b->coded += inside && j >= p;
         }
     }
@@ -121,7 +137,7 @@ static double attribute_bits(const step_batch *b, const stream_layout *lay, stre
         size_t d = SIZE_MAX;
         uint64_t doc_end = 0;
         for (uint64_t j = b->prefix; j < b->n; j++) {
-            if (w[j] == 0) continue;
+            if (w[j] == 0) continue; /* past the stream's end */
             uint64_t abs = s * lay->stream_len + first + j;
             if (d == SIZE_MAX || abs >= doc_end) {
                 d = corpus_doc_index(c, abs);
@@ -173,7 +189,7 @@ static double evaluate(model *m, step_batch *b, const stream_layout *lay, const 
     double total = 0.0;
     uint64_t done = 0;
     for (uint64_t k = 0; k < lay->steps; k++) {
-        build_step(b, lay, sh, c, k);
+        build_step(b, lay, sh, c, k, false);
         total += code_step(m, b, lay, sh, c, k, doc_bits);
         done += b->coded_all;
         int stop = hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, what, done, lay->n_bytes);
@@ -244,14 +260,14 @@ static double evaluate_held_out(model *m, step_batch *b, const mdl_config *cfg, 
 static double train_step(model *m, step_batch *b, const stream_layout *lay, stream_shard sh,
                          const corpus *c, const train_config *tc, uint64_t k, uint64_t update,
                          uint64_t total_updates, double *doc_bits, double *lr, double *norm) {
-    build_step(b, lay, sh, c, k);
+    build_step(b, lay, sh, c, k, tc->prefix_loss);
     model_forward(m, b->tokens, (int)sh.count, (int)b->n);
     model_bits(m, b->targets, b->bits);
     double step_bits = attribute_bits(b, lay, sh, c, k, doc_bits);
     dist_sum_double(&step_bits, 1);
-    /* the training loss is the mean over the step's coded positions of all ranks (in nats) */
+    /* the training loss is the mean over the step's trained positions of all ranks (nats) */
     size_t N = (size_t)(sh.count * b->n);
-    for (size_t i = 0; i < N; i++) b->weights[i] /= (real)b->coded_all;
+    for (size_t i = 0; i < N; i++) b->weights[i] /= (real)b->trained_all;
     int ranks = dist_world() > 1;
     for (uint64_t r = 0; r < tc->repeats_per_step; r++) {
         if (r > 0) model_forward(m, b->tokens, (int)sh.count, (int)b->n);
