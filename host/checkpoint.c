@@ -16,7 +16,7 @@
 #include "model.h"
 #include "version.h"
 
-enum { FORMAT_VERSION = 1 };
+enum { FORMAT_VERSION = 2 }; /* 2: the segment memory */
 static const char FORMAT[] = "mdlbench-checkpoint";
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
@@ -48,7 +48,7 @@ typedef struct column {
 } column;
 
 #define CURVE_COLUMNS 7
-#define MAX_COLUMNS (7 + CURVE_COLUMNS) /* model 3, documents 1, passes 3 */
+#define MAX_COLUMNS (8 + CURVE_COLUMNS) /* model 4, documents 1, passes 3 */
 
 /* The curve is written column by column from these scratch arrays. */
 typedef struct curve_columns {
@@ -80,6 +80,9 @@ static size_t list_columns(const preq_checkpoint *cp, double *passes3, curve_col
     c[n++] = (column){"/model/params", cp->params, P, f32, m32, sizeof(real)};
     c[n++] = (column){"/model/adam_m", cp->adam_m, P, f32, m32, sizeof(real)};
     c[n++] = (column){"/model/adam_v", cp->adam_v, P, f32, m32, sizeof(real)};
+    static real no_memory; /* init-weights writes none: a valid buffer for 0 values */
+    c[n++] = (column){"/model/memory", cp->memory ? cp->memory : &no_memory, cp->n_memory, f32, m32,
+                      sizeof(real)};
     c[n++] = (column){"/doc_preq_bits", cp->doc_preq_bits, cp->n_docs,
                       H5T_IEEE_F64LE,   H5T_NATIVE_DOUBLE, 8};
     c[n++] = (column){"/passes/train_bits", passes3, E, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
@@ -339,7 +342,7 @@ int checkpoint_find_latest(const char *dir, char **path, mdl_err *err) {
 /* ---- reading ------------------------------------------------------------------------- */
 
 void checkpoint_free(preq_checkpoint *cp) {
-    free(cp->params), free(cp->adam_m), free(cp->adam_v), free(cp->passes);
+    free(cp->params), free(cp->adam_m), free(cp->adam_v), free(cp->memory), free(cp->passes);
     free(cp->doc_preq_bits), free(cp->curve), free(cp->config_yaml);
     memset(cp, 0, sizeof *cp);
 }
@@ -384,21 +387,23 @@ int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err) {
     long long D = rc == 0 ? dataset_length(f, "/doc_preq_bits") : -1;
     long long E = rc == 0 ? dataset_length(f, "/passes/train_bits") : -1;
     long long K = rc == 0 ? dataset_length(f, "/curve/step") : -1;
-    if (rc == 0 && (P < 0 || D < 0 || E < 0 || K < 0))
+    long long Mem = rc == 0 ? dataset_length(f, "/model/memory") : -1;
+    if (rc == 0 && (P < 0 || D < 0 || E < 0 || K < 0 || Mem < 0))
         rc = mdl_fail(err, "%s: damaged checkpoint (a dataset is missing)", path);
     double *passes3 = NULL;
     curve_columns cc = {0};
     if (rc == 0) {
         cp->n_params = (size_t)P, cp->n_docs = (size_t)D, cp->n_passes = (size_t)E;
-        cp->n_curve = (size_t)K;
+        cp->n_curve = (size_t)K, cp->n_memory = (size_t)Mem;
         size_t bytes = cp->n_params ? cp->n_params * sizeof(real) : 1;
         cp->params = malloc(bytes), cp->adam_m = malloc(bytes), cp->adam_v = malloc(bytes);
         cp->doc_preq_bits = malloc((D ? D : 1) * sizeof(double));
+        cp->memory = malloc((Mem ? Mem : 1) * sizeof(real));
         cp->passes = malloc((E ? E : 1) * sizeof *cp->passes);
         cp->curve = malloc((K ? K : 1) * sizeof *cp->curve);
         passes3 = malloc((E ? E : 1) * 3 * sizeof *passes3);
-        if (!cp->params || !cp->adam_m || !cp->adam_v || !cp->doc_preq_bits || !cp->passes ||
-            !cp->curve || !passes3 || curve_columns_alloc(&cc, cp->n_curve) != 0)
+        if (!cp->params || !cp->adam_m || !cp->adam_v || !cp->memory || !cp->doc_preq_bits ||
+            !cp->passes || !cp->curve || !passes3 || curve_columns_alloc(&cc, cp->n_curve) != 0)
             rc = mdl_fail(err, "%s: out of memory reading the checkpoint", path);
     }
     column cols[MAX_COLUMNS];

@@ -3,13 +3,15 @@
  * written as a temporary file, synced and renamed, so a checkpoint is either complete or
  * absent; a checksum over the payload catches a file damaged afterwards.
  *
- * File layout (format "mdlbench-checkpoint", format_version 1):
+ * File layout (format "mdlbench-checkpoint", format_version 2):
  *   /  attributes format, format_version, mdlbench_version, config (YAML), corpus_bytes,
  *      corpus_documents, corpus_hash (FNV-1a 64 of the bytes, sizes and held-out flags),
  *      pass, step (the next step to run; pass = train.passes: training is done),
  *      adam_t, pass_bits, first_step_bits, first_step_bytes, model_flops, train_s,
  *      checksum (FNV-1a 64 of every dataset below), tensor_names, tensor_sizes (arrays)
  *   /model/params, /model/adam_m, /model/adam_v   float32[n_params], tensor order (model.h)
+ *   /model/memory      float32[n_layer x streams x model.memory x 3 d_model]: the segment
+ *      memory (model.h) at the boundary, [layer][stream][row][q k v]; empty without memory
  *   /doc_preq_bits     float64[trained documents]
  *   /passes/{train_bits, eval_bits, heldout_bits}  float64[train.passes]
  *   /curve/{step, bytes, bits, cum_bits, lr, grad_norm, elapsed_s}   the prequential
@@ -32,6 +34,8 @@ typedef struct preq_checkpoint {
     size_t n_params;
     real *params, *adam_m, *adam_v;
     uint64_t adam_t;
+    size_t n_memory;
+    real *memory;               /* segment memory of every stream (n_memory values; model.memory) */
     const size_t *tensor_sizes; /* MDL_NUM_PARAM_TENSORS; write only (names: model.h) */
     double pass_bits;           /* bits of the current pass so far */
     double first_step_bits;

@@ -405,10 +405,12 @@ static void print_summary_table(const run_summary *s, const mdl_config *cfg, con
     printf("  corpus        %s%s: %llu bytes in %llu documents\n", corpus0,
            n_corpus > 1 ? " (and more)" : "", (unsigned long long)s->corpus_bytes,
            (unsigned long long)s->n_documents);
-    printf("  model         %u layers, d_model %u, %u heads, context %u: %.3fM parameters "
-           "(%.3fM non-embedding)\n",
-           m->n_layer, m->d_model, m->n_head, m->context, (double)s->n_params / 1e6,
-           (double)s->n_params_nonembedding / 1e6);
+    char memory[40] = "";
+    if (m->memory) snprintf(memory, sizeof memory, " + memory %u", m->memory);
+    printf("  model         %u layers, d_model %u, %u heads, context %u%s, %s positions: %.3fM "
+           "parameters (%.3fM non-embedding)\n",
+           m->n_layer, m->d_model, m->n_head, m->context, memory, model_position_name(m->position),
+           (double)s->n_params / 1e6, (double)s->n_params_nonembedding / 1e6);
     printf("  layout        %llu streams x %llu steps of %u bytes\n",
            (unsigned long long)s->streams, (unsigned long long)s->steps, cfg->train.segment);
     printf("  first step    %.6f bits/byte\n", s->first_step_bpb);

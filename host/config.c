@@ -41,7 +41,8 @@ extern const char mdl_default_config_yaml[];
     X(model, context, UINT, unsigned)                                                              \
     X(model, d_ff, UINT, unsigned)                                                                 \
     X(model, zero_init_head, BOOL, bool)                                                           \
-    X(model, position, POSITION, model_position)
+    X(model, position, POSITION, model_position)                                                   \
+    X(model, memory, UINT, unsigned)
 #define TRAIN_KEYS(X)                                                                              \
     X(train, streams, UINT, unsigned)                                                              \
     X(train, segment, UINT, unsigned)                                                              \
@@ -845,21 +846,30 @@ int config_validate(const mdl_config *cfg, mdl_err *err) {
         at_least_one(t->passes, "train.passes", err))
         return -1;
     const analysis_config *a = &cfg->analysis;
-    unsigned P = a->extract_prefix ? a->extract_prefix : m->context - t->segment;
+    unsigned seen = m->context + m->memory; /* positions a coded byte's window can hold */
+    unsigned P = a->extract_prefix ? a->extract_prefix : seen - t->segment;
     unsigned S = a->extract_suffix ? a->extract_suffix : t->segment;
-    if (a->extract_samples > 0 && P < m->context - t->segment)
+    if (a->extract_samples > 0 && P < seen - t->segment)
         return mdl_fail(err,
-                        "analysis.extract_prefix (%u) must be at least model.context - "
-                        "train.segment (%u): training only learns to predict the positions "
-                        "after a window's prefix",
-                        P, m->context - t->segment);
+                        "analysis.extract_prefix (%u) must be at least model.context + "
+                        "model.memory - train.segment (%u): training only learns to predict the "
+                        "positions after a window's prefix",
+                        P, seen - t->segment);
     if (a->extract_samples > 0 && P == 0)
         return mdl_fail(err, "analysis.extract_prefix must be at least 1");
-    if (a->extract_samples > 0 && (uint64_t)P + S > m->context)
+    if (a->extract_samples > 0 && (uint64_t)P + S > seen)
         return mdl_fail(err,
                         "analysis.extract_prefix + analysis.extract_suffix (%u + %u) must be at "
-                        "most model.context (%u)",
-                        P, S, m->context);
+                        "most model.context + model.memory (%u)",
+                        P, S, seen);
+    if (m->memory > 0 && m->position == POSITION_LEARNED)
+        return mdl_fail(err, "model.memory needs model.position rope or none: learned absolute "
+                             "positions cannot place the memory's rows");
+    if (m->memory > 0 && m->context != t->segment)
+        return mdl_fail(err,
+                        "model.memory (%u) needs model.context == train.segment (%u vs %u): the "
+                        "memory replaces the recomputed prefix",
+                        m->memory, m->context, t->segment);
     if ((unsigned)m->position >= CYAML_ARRAY_LEN(position_names))
         return mdl_fail(err, "model.position has no valid value (%d)", (int)m->position);
     if (m->position == POSITION_ROPE && (m->d_model / m->n_head) % 2)

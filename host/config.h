@@ -29,6 +29,8 @@ typedef struct model_config {
     unsigned d_ff;       /* MLP hidden width */
     bool zero_init_head; /* output head starts at zero: first step costs 8 bits/byte */
     model_position position;
+    unsigned memory; /* M: q, k, v rows of the previous M positions kept per stream and layer,
+                        attended to without gradient (0: none; needs context == segment) */
 } model_config;
 
 typedef struct train_config {

@@ -10,7 +10,8 @@
 
 void extract_geometry(const mdl_config *cfg, unsigned *prefix, unsigned *suffix) {
     const analysis_config *a = &cfg->analysis;
-    *prefix = a->extract_prefix ? a->extract_prefix : cfg->model.context - cfg->train.segment;
+    unsigned seen = cfg->model.context + cfg->model.memory - cfg->train.segment;
+    *prefix = a->extract_prefix ? a->extract_prefix : seen;
     *suffix = a->extract_suffix ? a->extract_suffix : cfg->train.segment;
 }
 
@@ -18,7 +19,8 @@ void extract_positions(const corpus *c, const struct stream_layout *lay, unsigne
                        unsigned suffix, const analysis_config *a, uint64_t group,
                        extract_sample *samples, size_t *n) {
     uint64_t window = (uint64_t)prefix + suffix;
-    uint64_t T = lay->segment, p = lay->prefix, L = lay->stream_len, count = 0;
+    /* a window's positions before its segment: the prefix and the memory rows */
+    uint64_t T = lay->segment, p = lay->prefix + lay->memory, L = lay->stream_len, count = 0;
     *n = 0;
     /* candidates: every stream's distinct window starts, in order */
     uint64_t *cand = malloc((size_t)(lay->streams * (lay->steps + 1)) * sizeof *cand);

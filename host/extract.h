@@ -9,8 +9,11 @@
  * window start (stream offsets 0 and k*T - (context - T)), the prefix is at least the
  * window's prefix (P >= context - T) and the decoded bytes are trained positions; with
  * the defaults P = context - T and S = T the test asks whether greedy decoding
- * reproduces the training segments. The held-out documents are laid out the same way, in
- * their own streams. */
+ * reproduces the training segments. With segment memory (model.memory = M) the model saw
+ * M earlier positions too, so "context - T" reads "context + M - T" throughout; the sample
+ * is decoded as one window of P + S positions with an empty memory (rotary positions are
+ * relative, so the offsets are those training saw). The held-out documents are laid out
+ * the same way, in their own streams. */
 #ifndef MDL_EXTRACT_H
 #define MDL_EXTRACT_H
 

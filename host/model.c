@@ -34,6 +34,15 @@ struct model {
     real *logits, *bits;             /* [N,V], [N] */
     /* backward scratch, reused layer after layer */
     real *dresidual, *dln, *dqkv, *datty, *datt, *dfch, *dfch_gelu, *dlogits;
+    /* segment memory (model.memory = M > 0; model.h): per layer and stream the q, k, v rows
+     * of the last M positions, the valid ones last; mem_next is staged by a push */
+    real *mem, *mem_next;  /* [L, max_B, M, 3C] */
+    real *win;             /* [L, max_B, M + context, 3C]: each layer's attention window */
+    real *win_out;         /* [max_B, M + context, C]: attention output over the window */
+    real *dwin, *dwin_out; /* [max_B, M + context, 3C], [max_B, M + context, C] */
+    int mem_valid, win_m;  /* memory rows in use; those in the last forward's window */
+    int staged_valid;      /* rows push staged (-1: nothing staged) */
+    int64_t mem_pos;       /* stream position of the next forward's first row */
 };
 
 static void compute_tensor_sizes(const model_config *c, size_t *sz) {
@@ -66,8 +75,11 @@ typedef struct buffer_spec {
 static size_t list_buffers(model *m, buffer_spec *b) {
     const model_config *c = &m->cfg;
     size_t L = c->n_layer, C = c->d_model, F = c->d_ff, NH = c->n_head;
-    size_t T = c->context, N = (size_t)m->max_B * T, V = MDL_VOCAB_OUT;
-    size_t ATT = (size_t)m->max_B * NH * T * T, n = 0;
+    /* with memory a forward may also cover memory + context positions of an empty memory
+     * (extraction decodes such windows) */
+    size_t T = c->context + c->memory, N = (size_t)m->max_B * T, V = MDL_VOCAB_OUT;
+    size_t M = c->memory, W = M + T, NW = (size_t)m->max_B * W, MEM = L * m->max_B * M * 3 * C;
+    size_t ATT = (size_t)m->max_B * NH * W * W, n = 0;
 #define BUF(field, cnt) b[n++] = (buffer_spec){(void **)&m->field, (cnt), sizeof(*m->field)}
     BUF(params, m->n_params);
     BUF(grads, m->n_params);
@@ -105,6 +117,12 @@ static size_t list_buffers(model *m, buffer_spec *b) {
     BUF(dfch, N * F);
     BUF(dfch_gelu, N * F);
     BUF(dlogits, N * V);
+    BUF(mem, MEM);
+    BUF(mem_next, MEM);
+    BUF(win, M ? L * NW * 3 * C : 0);
+    BUF(win_out, M ? NW * C : 0);
+    BUF(dwin, M ? NW * 3 * C : 0);
+    BUF(dwin_out, M ? NW * C : 0);
 #undef BUF
     return n;
 }
@@ -135,6 +153,7 @@ int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *
                             ops->name, (double)total / (1 << 20), n_params, max_B, mc->context);
         }
     }
+    model_segment_memory_reset(m);
     size_t off = 0;
     for (int i = 0; i < MDL_NUM_PARAM_TENSORS; i++) {
         m->p[i] = m->params + off;
@@ -283,8 +302,8 @@ typedef struct layer_acts {
 } layer_acts;
 
 static layer_acts layer_slice(model *m, int l) {
-    size_t C = m->cfg.d_model, F = m->cfg.d_ff, NH = m->cfg.n_head;
-    size_t N = (size_t)m->B * m->T, ATT = (size_t)m->B * NH * m->T * m->T;
+    size_t C = m->cfg.d_model, F = m->cfg.d_ff, NH = m->cfg.n_head, W = (size_t)m->win_m + m->T;
+    size_t N = (size_t)m->B * m->T, ATT = (size_t)m->B * NH * W * W;
     layer_acts a = {
         .ln1 = m->ln1 + l * N * C,
         .ln1_mean = m->ln1_mean + l * N,
@@ -310,6 +329,114 @@ static real *layer_tensor(real *const *t, const model *m, int tensor, int l) {
     return t[tensor] + (size_t)l * (m->tensor_size[tensor] / m->cfg.n_layer);
 }
 
+/* ---- segment memory ---------------------------------------------------------------
+ * Per layer, the forward's attention runs over a window of W = win_m + T rows per stream:
+ * the win_m valid memory rows (q, k, v of earlier positions, computed by earlier forwards,
+ * so they carry no gradient), then the T current rows. Queries of the memory rows are
+ * computed too and discarded (their output rows are dropped and get zero gradient). */
+
+static size_t window_rows(const model *m) {
+    return (size_t)m->max_B * (m->cfg.memory + m->cfg.context);
+}
+
+static real *layer_window(model *m, int l) {
+    return m->win + (size_t)l * window_rows(m) * 3 * m->cfg.d_model;
+}
+
+static real *layer_memory(real *mem, const model *m, int l) {
+    return mem + (size_t)l * m->max_B * m->cfg.memory * 3 * m->cfg.d_model;
+}
+
+/* The window [B, W, 3C] of layer l from the memory and the current qkv [B, T, 3C]. */
+static void window_build(model *m, int l, const real *qkv) {
+    size_t C3 = 3 * (size_t)m->cfg.d_model, M = m->cfg.memory, mv = (size_t)m->win_m;
+    size_t W = mv + (size_t)m->T;
+    real *win = layer_window(m, l);
+    m->ops->copy_blocks(win, W * C3, layer_memory(m->mem, m, l) + (M - mv) * C3, M * C3, m->B,
+                        mv * C3);
+    m->ops->copy_blocks(win + mv * C3, W * C3, qkv, (size_t)m->T * C3, m->B, (size_t)m->T * C3);
+}
+
+/* Causal attention of layer l: over the window with memory, else over the T rows. */
+static void attention_layer_forward(model *m, int l, layer_acts *a) {
+    const mdl_ops *o = m->ops;
+    int B = m->B, T = m->T, C = (int)m->cfg.d_model, NH = (int)m->cfg.n_head;
+    if (m->cfg.memory == 0) {
+        o->attention_forward(a->atty, a->att, a->qkv, B, T, C, NH);
+        return;
+    }
+    size_t mv = (size_t)m->win_m, W = mv + (size_t)T;
+    window_build(m, l, a->qkv);
+    o->attention_forward(m->win_out, a->att, layer_window(m, l), B, (int)W, C, NH);
+    o->copy_blocks(a->atty, (size_t)T * C, m->win_out + mv * C, W * C, B, (size_t)T * C);
+}
+
+/* d(loss)/d(qkv) of layer l's current rows into m->dqkv (overwritten) from m->datty. */
+static void attention_layer_backward(model *m, int l, const layer_acts *a) {
+    const mdl_ops *o = m->ops;
+    int B = m->B, T = m->T, C = (int)m->cfg.d_model, NH = (int)m->cfg.n_head;
+    size_t NC = (size_t)B * T * C;
+    if (m->cfg.memory == 0) {
+        o->zero(m->dqkv, 3 * NC * sizeof(real));
+        o->attention_backward(m->dqkv, m->datt, m->datty, a->qkv, a->att, B, T, C, NH);
+        return;
+    }
+    size_t mv = (size_t)m->win_m, W = mv + (size_t)T, C3 = 3 * (size_t)C;
+    o->zero(m->dwin_out, (size_t)B * W * C * sizeof(real));
+    o->copy_blocks(m->dwin_out + mv * C, W * C, m->datty, (size_t)T * C, B, (size_t)T * C);
+    o->zero(m->dwin, (size_t)B * W * C3 * sizeof(real));
+    o->attention_backward(m->dwin, m->datt, m->dwin_out, layer_window(m, l), a->att, B, (int)W, C,
+                          NH);
+    o->copy_blocks(m->dqkv, (size_t)T * C3, m->dwin + mv * C3, W * C3, B, (size_t)T * C3);
+}
+
+/* Rotary positions of the current rows: stream positions with memory (the memory's keys
+ * were rotated at theirs), window positions without. */
+static int64_t rope_origin(const model *m) {
+    return m->cfg.memory ? m->mem_pos : 0;
+}
+
+void model_segment_memory_reset(model *m) {
+    m->mem_valid = 0;
+    m->staged_valid = -1;
+    m->mem_pos = 0;
+}
+
+void model_segment_memory_push(model *m) {
+    if (m->cfg.memory == 0) return;
+    size_t C3 = 3 * (size_t)m->cfg.d_model, M = m->cfg.memory, W = (size_t)m->win_m + m->T;
+    size_t nv = W < M ? W : M;
+    for (int l = 0; l < (int)m->cfg.n_layer; l++)
+        m->ops->copy_blocks(layer_memory(m->mem_next, m, l) + (M - nv) * C3, M * C3,
+                            layer_window(m, l) + (W - nv) * C3, W * C3, m->B, nv * C3);
+    m->staged_valid = (int)nv;
+}
+
+void model_segment_memory_commit(model *m) {
+    if (m->cfg.memory == 0 || m->staged_valid < 0) return;
+    real *t = m->mem;
+    m->mem = m->mem_next;
+    m->mem_next = t;
+    m->mem_valid = m->staged_valid;
+    m->mem_pos += m->T;
+    m->staged_valid = -1;
+}
+
+size_t model_segment_memory_count(const model *m) {
+    return (size_t)m->cfg.n_layer * m->max_B * m->cfg.memory * 3 * m->cfg.d_model;
+}
+
+void model_get_segment_memory(const model *m, real *host) {
+    m->ops->download(host, m->mem, model_segment_memory_count(m) * sizeof(real));
+}
+
+void model_set_segment_memory(model *m, const real *host, uint64_t pos) {
+    m->ops->upload(m->mem, host, model_segment_memory_count(m) * sizeof(real));
+    m->mem_pos = (int64_t)pos;
+    m->mem_valid = (int)(pos < m->cfg.memory ? pos : m->cfg.memory);
+    m->staged_valid = -1;
+}
+
 /* The residual stream entering layer l. */
 static real *layer_input(model *m, int l) {
     return l == 0 ? m->encoded : layer_slice(m, l - 1).residual3;
@@ -321,6 +448,7 @@ void model_forward(model *m, const int *tokens, int B, int T) {
     int L = (int)m->cfg.n_layer, N = B * T;
     m->B = B;
     m->T = T;
+    m->win_m = m->mem_valid;
     o->upload(m->tokens, tokens, (size_t)N * sizeof(int));
     const real *wpe = m->tensor_size[P_WPE] ? m->p[P_WPE] : NULL;
     o->embedding_forward(m->encoded, m->tokens, m->p[P_WTE], wpe, B, T, C);
@@ -331,8 +459,8 @@ void model_forward(model *m, const int *tokens, int B, int T) {
                              layer_tensor(m->p, m, P_LN1B, l), N, C);
         o->matmul_forward(a.qkv, a.ln1, layer_tensor(m->p, m, P_QKVW, l),
                           layer_tensor(m->p, m, P_QKVB, l), N, C, 3 * C);
-        if (m->cfg.position == POSITION_ROPE) o->rope_forward(a.qkv, B, T, C, NH);
-        o->attention_forward(a.atty, a.att, a.qkv, B, T, C, NH);
+        if (m->cfg.position == POSITION_ROPE) o->rope_forward(a.qkv, B, T, C, NH, rope_origin(m));
+        attention_layer_forward(m, l, &a);
         o->matmul_forward(a.attproj, a.atty, layer_tensor(m->p, m, P_ATTPROJW, l),
                           layer_tensor(m->p, m, P_ATTPROJB, l), N, C, C);
         o->residual_forward(a.residual2, x, a.attproj, (size_t)N * C);
@@ -399,9 +527,9 @@ void model_backward(model *m, const int *targets, const real *weights) {
         o->matmul_backward(m->datty, layer_tensor(m->g, m, P_ATTPROJW, l),
                            layer_tensor(m->g, m, P_ATTPROJB, l), m->dresidual, a.atty,
                            layer_tensor(m->p, m, P_ATTPROJW, l), N, C, C);
-        o->zero(m->dqkv, 3 * NC);
-        o->attention_backward(m->dqkv, m->datt, m->datty, a.qkv, a.att, B, T, C, NH);
-        if (m->cfg.position == POSITION_ROPE) o->rope_backward(m->dqkv, B, T, C, NH);
+        attention_layer_backward(m, l, &a);
+        if (m->cfg.position == POSITION_ROPE)
+            o->rope_backward(m->dqkv, B, T, C, NH, rope_origin(m));
         o->zero(m->dln, NC);
         o->matmul_backward(m->dln, layer_tensor(m->g, m, P_QKVW, l),
                            layer_tensor(m->g, m, P_QKVB, l), m->dqkv, a.ln1,

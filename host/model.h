@@ -84,14 +84,31 @@ void model_init_weights(model *m, uint64_t seed);
 real *model_params(model *m);
 real *model_grads(model *m);
 
-/* Forward pass over tokens[B*T] (host memory, values 0..256), T <= context. Leaves the
- * logits [B,T,256] in backend memory (model_logits). */
+/* Forward pass over tokens[B*T] (host memory, values 0..256), T <= context (or up to
+ * context + memory with an empty segment memory). Leaves the logits [B,T,256] in backend
+ * memory (model_logits). */
 void model_forward(model *m, const int *tokens, int B, int T);
 const real *model_logits(const model *m);
 
 /* After model_forward: copies the logits of positions [first, first + n) of the B*T
  * positions ([n, 256] values) to host memory. */
 void model_download_logits(const model *m, size_t first, size_t n, real *host);
+
+/* Segment memory (model.memory = M > 0): every forward's attention also sees, per layer
+ * and stream, the q/k/v rows of the last min(M, positions so far) positions that earlier
+ * forwards computed, without gradient (Transformer-XL). Rotary positions then count from
+ * the stream's start. A forward never changes the memory: after the forward that codes a
+ * segment, push stages its rows as the next memory, and commit (after the updates) makes
+ * the staged memory current and advances the position by T. Reset empties it (a new
+ * pass, an evaluation, an extraction sample). Without memory all of these do nothing. */
+void model_segment_memory_reset(model *m);
+void model_segment_memory_push(model *m);
+void model_segment_memory_commit(model *m);
+/* The memory as saved in checkpoints: n_layer x max_B x M x 3 d_model values. */
+size_t model_segment_memory_count(const model *m);
+void model_get_segment_memory(const model *m, real *host);
+/* Restores it at stream position pos (the next forward's first row; min(M, pos) rows valid). */
+void model_set_segment_memory(model *m, const real *host, uint64_t pos);
 
 /* After model_forward: per-position bits[B*T] of targets[B*T] (host memory), copied to
  * the host. Targets of masked positions must still be valid bytes (0..255). */

@@ -6,6 +6,7 @@
 #define MDL_OPS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "real.h"
 
@@ -35,8 +36,10 @@ typedef struct mdl_ops {
     void (*attention_forward)(real *out, real *att, const real *qkv, int B, int T, int C, int NH);
     void (*attention_backward)(real *dqkv, real *datt, const real *dout, const real *qkv,
                                const real *att, int B, int T, int C, int NH);
-    void (*rope_forward)(real *qkv, int B, int T, int C, int NH);
-    void (*rope_backward)(real *dqkv, int B, int T, int C, int NH);
+    void (*rope_forward)(real *qkv, int B, int T, int C, int NH, int64_t pos0);
+    void (*rope_backward)(real *dqkv, int B, int T, int C, int NH, int64_t pos0);
+    void (*copy_blocks)(real *dst, size_t dst_stride, const real *src, size_t src_stride, int B,
+                        size_t n);
     void (*gelu_forward)(real *out, const real *inp, size_t n);
     void (*gelu_backward)(real *dinp, const real *inp, const real *dout, size_t n);
     void (*residual_forward)(real *out, const real *a, const real *b, size_t n);

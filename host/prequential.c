@@ -30,6 +30,7 @@ int stream_layout_make(stream_layout *lay, uint64_t n_bytes, const mdl_config *c
     lay->stream_len = (n_bytes + S - 1) / S;
     lay->segment = T;
     lay->prefix = cfg->model.context - T;
+    lay->memory = cfg->model.memory;
     lay->steps = (lay->stream_len + T - 1) / T;
     return 0;
 }
@@ -171,6 +172,8 @@ static double code_step(model *m, step_batch *b, const stream_layout *lay, strea
     if (sh.count == 0) return 0.0;
     model_forward(m, b->tokens, (int)sh.count, (int)b->n);
     model_bits(m, b->targets, b->bits);
+    model_segment_memory_push(m);
+    model_segment_memory_commit(m);
     return attribute_bits(b, lay, sh, c, k, doc_bits);
 }
 
@@ -188,6 +191,7 @@ static double evaluate(model *m, step_batch *b, const stream_layout *lay, const 
     stream_shard sh = shard_of(lay);
     double total = 0.0;
     uint64_t done = 0;
+    model_segment_memory_reset(m);
     for (uint64_t k = 0; k < lay->steps; k++) {
         build_step(b, lay, sh, c, k, false);
         total += code_step(m, b, lay, sh, c, k, doc_bits);
@@ -263,6 +267,7 @@ static double train_step(model *m, step_batch *b, const stream_layout *lay, stre
     build_step(b, lay, sh, c, k, tc->prefix_loss);
     model_forward(m, b->tokens, (int)sh.count, (int)b->n);
     model_bits(m, b->targets, b->bits);
+    model_segment_memory_push(m); /* the coding forward's rows are the next step's memory */
     double step_bits = attribute_bits(b, lay, sh, c, k, doc_bits);
     dist_sum_double(&step_bits, 1);
     /* the training loss is the mean over the step's trained positions of all ranks (nats) */
@@ -277,6 +282,7 @@ static double train_step(model *m, step_batch *b, const stream_layout *lay, stre
         model_update(m, tc, rate, g);
         if (r == 0) *lr = rate, *norm = g;
     }
+    model_segment_memory_commit(m);
     return step_bits;
 }
 
@@ -297,10 +303,17 @@ static int run_extraction(model *m, const mdl_config *cfg, const corpus *c, cons
         if (!out->extract[g]) return mdl_fail(err, "out of memory for the extraction samples");
         extract_positions(groups[g], &lays[g], P, S, a, (uint64_t)g, out->extract[g],
                           &out->n_extract[g]);
+        model_segment_memory_reset(m); /* a sample is decoded from its P bytes alone */
         extract_decode(m, (int)(cfg->train.streams / (unsigned)dist_world()), groups[g], P, S,
                        out->extract[g], out->n_extract[g]);
     }
     return 0;
+}
+
+/* Memory rows step k attends to (model.h): min(M, k T). */
+static uint64_t memory_rows(const model_config *mc, const stream_layout *lay, uint64_t k) {
+    uint64_t before = k * lay->segment;
+    return before < mc->memory ? before : mc->memory;
 }
 
 /* What the loop carries from step to step besides the model. */
@@ -311,7 +324,47 @@ typedef struct loop_state {
     double start;        /* when this process's loop began */
     size_t n_docs;       /* trained documents */
     double *doc_all;     /* [n_docs]: doc_preq_bits summed over the ranks (several ranks) */
+    const model_config *mc;
 } loop_state;
+
+/* The segment memory of all streams, [n_layer][S][M][3C], from every rank's shard: each
+ * rank fills its streams' rows and the zeros elsewhere are summed away (exactly). */
+static real *gather_memory(model *m, const model_config *mc, const stream_layout *lay,
+                           size_t *count) {
+    size_t local = model_segment_memory_count(m);
+    stream_shard sh = shard_of(lay);
+    size_t per_stream = (size_t)mc->memory * 3 * mc->d_model, L = mc->n_layer;
+    *count = L * lay->streams * per_stream;
+    real *all = calloc(*count ? *count : 1, sizeof *all),
+         *mine = malloc((local ? local : 1) * sizeof *mine);
+    if (!all || !mine) {
+        free(all), free(mine);
+        return NULL;
+    }
+    model_get_segment_memory(m, mine);
+    for (size_t l = 0; l < L; l++)
+        memcpy(all + (l * lay->streams + sh.first) * per_stream, mine + l * sh.count * per_stream,
+               sh.count * per_stream * sizeof *all);
+    free(mine);
+    if (dist_world() > 1 && *count) dist_sum_gradients(all, *count);
+    return all;
+}
+
+/* This rank's streams' rows of a gathered memory, restored at the step's position. */
+static int scatter_memory(model *m, const model_config *mc, const stream_layout *lay,
+                          const real *all, uint64_t step) {
+    size_t local = model_segment_memory_count(m);
+    stream_shard sh = shard_of(lay);
+    size_t per_stream = (size_t)mc->memory * 3 * mc->d_model, L = mc->n_layer;
+    real *mine = malloc((local ? local : 1) * sizeof *mine);
+    if (!mine) return -1;
+    for (size_t l = 0; l < L; l++)
+        memcpy(mine + l * sh.count * per_stream, all + (l * lay->streams + sh.first) * per_stream,
+               sh.count * per_stream * sizeof *mine);
+    model_set_segment_memory(m, mine, step * lay->segment);
+    free(mine);
+    return 0;
+}
 
 /* Offers a checkpoint at the boundary before (ls->pass, ls->step); 0 to go on, PREQ_STOPPED
  * or -1. With several ranks the decisions are agreed (any rank's wish or stop counts for
@@ -348,14 +401,16 @@ static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, pre
         .n_docs = ls->n_docs,
         .doc_preq_bits = doc_bits,
     };
-    int rc =
-        cp.params && cp.adam_m && cp.adam_v ? 0 : mdl_fail(err, "out of memory for a checkpoint");
+    cp.memory = gather_memory(m, ls->mc, &out->layout, &cp.n_memory);
+    int rc = cp.params && cp.adam_m && cp.adam_v && cp.memory
+                 ? 0
+                 : mdl_fail(err, "out of memory for a checkpoint");
     if (rc == 0) {
         model_get_params(m, cp.params);
         model_get_optimizer(m, cp.adam_m, cp.adam_v, &cp.adam_t);
         rc = hooks->on_checkpoint(hooks->ctx, &cp, err);
     }
-    free(cp.params), free(cp.adam_m), free(cp.adam_v);
+    free(cp.params), free(cp.adam_m), free(cp.adam_v), free(cp.memory);
     int agreed[2] = {rc < 0, rc == PREQ_STOPPED};
     dist_max_int(agreed, 2);
     if (agreed[0] && rc >= 0) return mdl_fail(err, "a checkpoint failed on another rank");
@@ -373,8 +428,17 @@ static int restore(model *m, const preq_checkpoint *cp, const corpus *c, loop_st
                         "the checkpoint does not match this run (%zu parameters, %zu "
                         "documents, %zu passes)",
                         cp->n_params, cp->n_docs, cp->n_passes);
+    const model_config *mc = ls->mc;
+    size_t n_memory = (size_t)mc->n_layer * out->layout.streams * mc->memory * 3 * mc->d_model;
+    if (cp->step > 0 && cp->n_memory != n_memory) /* a pass starts with an empty memory */
+        return mdl_fail(err,
+                        "the checkpoint's segment memory (%zu values) does not match this run's "
+                        "(%zu: model.memory %u)",
+                        cp->n_memory, n_memory, mc->memory);
     model_set_params(m, cp->params);
     model_set_optimizer(m, cp->adam_m, cp->adam_v, cp->adam_t);
+    if (cp->step > 0 && n_memory && scatter_memory(m, mc, &out->layout, cp->memory, cp->step) != 0)
+        return mdl_fail(err, "out of memory restoring the segment memory");
     /* the checkpoint's per-document bits are every rank's: rank 0 carries them on */
     if (dist_rank() == 0) memcpy(out->doc_preq_bits, cp->doc_preq_bits, c->n_docs * sizeof(double));
     memcpy(out->passes, cp->passes, cp->n_passes * sizeof *out->passes);
@@ -429,7 +493,8 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     out->passes = malloc(tc->passes * sizeof *out->passes);
     out->doc_preq_bits = calloc(c->n_docs, sizeof(double));
     if (cfg->run.eval_final) out->doc_final_bits = calloc(c->n_docs, sizeof(double));
-    loop_state ls = {.n_docs = c->n_docs, .doc_all = calloc(c->n_docs + 1, sizeof(double))};
+    loop_state ls = {
+        .n_docs = c->n_docs, .doc_all = calloc(c->n_docs + 1, sizeof(double)), .mc = &cfg->model};
     if (agree(alloc_batch(&b, sh.count, cfg->model.context) != 0 || !out->doc_preq_bits ||
               !scratch || !out->passes || !ls.doc_all ||
               (cfg->run.eval_final && !out->doc_final_bits))) {
@@ -450,6 +515,7 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
         uint64_t e = ls.pass;
         char what[48];
         snprintf(what, sizeof what, "pass %llu", (unsigned long long)e + 1);
+        if (ls.step == 0) model_segment_memory_reset(m); /* each pass starts the streams over */
         for (uint64_t k = ls.step; k < lay->steps && rc == 0; k++) {
             double lr = 0.0, norm = 0.0;
             double step_bits =
@@ -469,8 +535,9 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
                     out->first_step_bytes = b.coded_all;
                 }
                 out->model_flops +=
-                    (double)R *
-                    model_flops_fwd_bwd(&cfg->model, out->n_params_nonembedding, lay->streams, b.n);
+                    (double)R * model_flops_fwd_bwd(&cfg->model, out->n_params_nonembedding,
+                                                    lay->streams, b.n,
+                                                    memory_rows(&cfg->model, lay, k));
                 curve_row row = {(int64_t)k,
                                  (int64_t)b.coded_all,
                                  step_bits,
@@ -498,7 +565,7 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
                 out->passes[e].heldout_bits =
                     evaluate_held_out(m, &b, cfg, held, scratch, hooks, err);
         }
-        ls = (loop_state){e + 1, 0, 0.0, ls.train_base, ls.start, ls.n_docs, ls.doc_all};
+        ls = (loop_state){e + 1, 0, 0.0, ls.train_base, ls.start, ls.n_docs, ls.doc_all, ls.mc};
         rc = boundary(m, &ls, hooks, out, err);
     }
     if (rc == 0 && cfg->run.eval_final)

@@ -22,6 +22,7 @@ typedef struct stream_layout {
     uint64_t stream_len; /* L */
     uint64_t segment;    /* T */
     uint64_t prefix;     /* P = context - T */
+    uint64_t memory;     /* M = model.memory: rows before the window the model also sees */
     uint64_t steps;      /* K */
 } stream_layout;
 

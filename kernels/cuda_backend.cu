@@ -190,9 +190,9 @@ static void cuda_zero(void *p, size_t bytes) {
         .matmul_backward = cuda_matmul_backward_##PREC,                                            \
         .attention_forward = cuda_attention_forward_##PREC,                                        \
         .attention_backward = cuda_attention_backward_##PREC, .rope_forward = cuda_rope_forward,   \
-        .rope_backward = cuda_rope_backward, .gelu_forward = cuda_gelu_forward,                    \
-        .gelu_backward = cuda_gelu_backward, .residual_forward = cuda_residual_forward,            \
-        .residual_backward = cuda_residual_backward,                                               \
+        .rope_backward = cuda_rope_backward, .copy_blocks = cuda_copy_blocks,                      \
+        .gelu_forward = cuda_gelu_forward, .gelu_backward = cuda_gelu_backward,                    \
+        .residual_forward = cuda_residual_forward, .residual_backward = cuda_residual_backward,    \
         .crossentropy_forward = cuda_crossentropy_forward,                                         \
         .crossentropy_backward = cuda_crossentropy_backward, .adamw_update = cuda_adamw_update,    \
         .sum_of_squares = cuda_sum_of_squares,                                                     \

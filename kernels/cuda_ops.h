@@ -6,6 +6,7 @@
 #define MDL_CUDA_OPS_H
 
 #include <cstddef>
+#include <cstdint>
 
 #include "real.h"
 
@@ -43,8 +44,12 @@ void cuda_attention_backward_bf16(real *dqkv, real *datt, const real *dout, cons
                                   const real *att, int B, int T, int C, int NH);
 
 // rope.cu
-void cuda_rope_forward(real *qkv, int B, int T, int C, int NH);
-void cuda_rope_backward(real *dqkv, int B, int T, int C, int NH);
+void cuda_rope_forward(real *qkv, int B, int T, int C, int NH, int64_t pos0);
+void cuda_rope_backward(real *dqkv, int B, int T, int C, int NH, int64_t pos0);
+
+// copy.cu
+void cuda_copy_blocks(real *dst, size_t dst_stride, const real *src, size_t src_stride, int B,
+                      size_t n);
 
 // gelu.cu
 void cuda_gelu_forward(real *out, const real *inp, size_t n);

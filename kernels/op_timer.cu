@@ -110,8 +110,11 @@ TIMED(attention_backward,
       (real * dqkv, real *datt, const real *dout, const real *qkv, const real *att, int B, int Tn,
        int C, int NH),
       (dqkv, datt, dout, qkv, att, B, Tn, C, NH))
-TIMED(rope_forward, (real * qkv, int B, int Tn, int C, int NH), (qkv, B, Tn, C, NH))
-TIMED(rope_backward, (real * dqkv, int B, int Tn, int C, int NH), (dqkv, B, Tn, C, NH))
+TIMED(rope_forward, (real * qkv, int B, int Tn, int C, int NH, int64_t p0), (qkv, B, Tn, C, NH, p0))
+TIMED(rope_backward, (real * dqkv, int B, int Tn, int C, int NH, int64_t p0),
+      (dqkv, B, Tn, C, NH, p0))
+TIMED(copy_blocks, (real * dst, size_t ds, const real *src, size_t ss, int B, size_t n),
+      (dst, ds, src, ss, B, n))
 TIMED(gelu_forward, (real * out, const real *inp, size_t n), (out, inp, n))
 TIMED(gelu_backward, (real * dinp, const real *inp, const real *dout, size_t n),
       (dinp, inp, dout, n))
@@ -146,6 +149,7 @@ template <int S> void fill(mdl_ops *t) {
     t->attention_backward = timed_attention_backward<S>;
     t->rope_forward = timed_rope_forward<S>;
     t->rope_backward = timed_rope_backward<S>;
+    t->copy_blocks = timed_copy_blocks<S>;
     t->gelu_forward = timed_gelu_forward<S>;
     t->gelu_backward = timed_gelu_backward<S>;
     t->residual_forward = timed_residual_forward<S>;

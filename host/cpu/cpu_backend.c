@@ -40,6 +40,7 @@ static const mdl_ops cpu_ops = {
     .attention_backward = attention_backward,
     .rope_forward = rope_forward,
     .rope_backward = rope_backward,
+    .copy_blocks = copy_blocks,
     .gelu_forward = gelu_forward,
     .gelu_backward = gelu_backward,
     .residual_forward = residual_forward,

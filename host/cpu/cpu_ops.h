@@ -12,6 +12,7 @@
 #define MDL_CPU_OPS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../real.h"
 
@@ -44,10 +45,16 @@ void attention_backward(real *dqkv, real *datt, const real *dout, const real *qk
                         int B, int T, int C, int NH);
 
 /* rope.c: rotary position embedding of the q and k parts of qkv [B,T,3C] in place, at
- * positions t = 0..T-1 of each sequence (head size C/NH must be even). The backward pass
- * rotates dq and dk of dqkv back in place (the transpose; not an accumulation). */
-void rope_forward(real *qkv, int B, int T, int C, int NH);
-void rope_backward(real *dqkv, int B, int T, int C, int NH);
+ * positions pos0 + t, t = 0..T-1, of each sequence (head size C/NH must be even). The
+ * backward pass rotates dq and dk of dqkv back in place (the transpose; not an
+ * accumulation). */
+void rope_forward(real *qkv, int B, int T, int C, int NH, int64_t pos0);
+void rope_backward(real *dqkv, int B, int T, int C, int NH, int64_t pos0);
+
+/* copy.c: dst[b * dst_stride + i] = src[b * src_stride + i] for b < B, i < n (elements;
+ * the blocks must not overlap): moves rows between the segment memory, the attention
+ * window and the per-segment activations. */
+void copy_blocks(real *dst, size_t dst_stride, const real *src, size_t src_stride, int B, size_t n);
 
 /* gelu.c: tanh approximation, elementwise over n values. */
 void gelu_forward(real *out, const real *inp, size_t n);

@@ -23,13 +23,13 @@ static void rotate_head(real *x, const real *cs, const real *sn, int half) {
 
 /* Each row's angles are computed once and shared by its 2 NH q and k heads; sign -1
  * gives the transpose's sines. */
-static void rope_apply(real *qkv, int B, int T, int C, int NH, double sign) {
+static void rope_apply(real *qkv, int B, int T, int C, int NH, int64_t pos0, double sign) {
     int hs = C / NH, half = hs / 2;
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < B * T; n++) {
         real cs[half > 0 ? half : 1], sn[half > 0 ? half : 1];
         for (int i = 0; i < half; i++) {
-            double angle = (double)(n % T) * rope_theta(i, hs);
+            double angle = (double)(pos0 + n % T) * rope_theta(i, hs);
             cs[i] = (real)cos(angle);
             sn[i] = (real)(sign * sin(angle));
         }
@@ -38,10 +38,10 @@ static void rope_apply(real *qkv, int B, int T, int C, int NH, double sign) {
     }
 }
 
-void rope_forward(real *qkv, int B, int T, int C, int NH) {
-    rope_apply(qkv, B, T, C, NH, 1.0);
+void rope_forward(real *qkv, int B, int T, int C, int NH, int64_t pos0) {
+    rope_apply(qkv, B, T, C, NH, pos0, 1.0);
 }
 
-void rope_backward(real *dqkv, int B, int T, int C, int NH) {
-    rope_apply(dqkv, B, T, C, NH, -1.0);
+void rope_backward(real *dqkv, int B, int T, int C, int NH, int64_t pos0) {
+    rope_apply(dqkv, B, T, C, NH, pos0, -1.0);
 }

@@ -191,20 +191,34 @@ static void test_embedding_no_positions(int B, int T, int C) {
 
 /* ---- rope: in place on q and k of qkv; v must come back untouched ------------------ */
 
-static void test_rope(int B, int T, int C, int NH) {
+static void test_rope(int B, int T, int C, int NH, int64_t pos0) {
     size_t n = (size_t)B * T * 3 * C;
     char name[96];
     float *x = rand_host(n, 2), *d_x = gpu_floats(x, n);
-    cpu->rope_forward(x, B, T, C, NH);
-    gpu->rope_forward(d_x, B, T, C, NH);
+    cpu->rope_forward(x, B, T, C, NH, pos0);
+    gpu->rope_forward(d_x, B, T, C, NH, pos0);
     snprintf(name, sizeof name, "rope fwd B=%d T=%d C=%d NH=%d", B, T, C, NH);
     compare(name, d_x, x, n, TOL_FP32);
-    cpu->rope_backward(x, B, T, C, NH);
-    gpu->rope_backward(d_x, B, T, C, NH);
+    cpu->rope_backward(x, B, T, C, NH, pos0);
+    gpu->rope_backward(d_x, B, T, C, NH, pos0);
     snprintf(name, sizeof name, "rope bwd B=%d T=%d C=%d NH=%d", B, T, C, NH);
     compare(name, d_x, x, n, TOL_FP32);
     gpu->release(d_x);
     free(x);
+}
+
+/* ---- copy_blocks: strided rows, as the segment memory moves them ----------------------- */
+
+static void test_copy_blocks(void) {
+    enum { B = 3, SRC = 50, DST = 70, OFF = 9, N = 41 };
+    float *src = rand_host((size_t)B * SRC, 1), *dst = rand_host((size_t)B * DST, 1);
+    float *d_src = gpu_floats(src, (size_t)B * SRC), *d_dst = gpu_floats(dst, (size_t)B * DST);
+    cpu->copy_blocks(dst + OFF, DST, src + 4, SRC, B, N);
+    gpu->copy_blocks(d_dst + OFF, DST, d_src + 4, SRC, B, N);
+    float *got = from_gpu(d_dst, (size_t)B * DST);
+    CHECKF(!memcmp(got, dst, (size_t)B * DST * sizeof(float)), "copy_blocks differs from the CPU");
+    gpu->release(d_src), gpu->release(d_dst);
+    free(src), free(dst), free(got);
 }
 
 /* ---- layernorm ---------------------------------------------------------------------- */
@@ -570,9 +584,10 @@ int main(void) {
         test_embedding(4, 64, 200);
         test_embedding_no_positions(3, 37, 72);
         test_embedding_no_positions(2, 45, 70);
-        test_rope(2, 37, 48, 3);
-        test_rope(3, 130, 128, 4);
-        test_rope(1, 1024, 256, 8);
+        test_rope(2, 37, 48, 3, 0);
+        test_rope(3, 130, 128, 4, 96);
+        test_rope(1, 1024, 256, 8, 123456789); /* far into a stream (segment memory) */
+        test_copy_blocks();
         test_layernorm(111, 100);
         test_layernorm(256, 128);
         test_layernorm(70, 257);

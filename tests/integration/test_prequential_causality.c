@@ -3,7 +3,7 @@
  * so the whole step's bits are compared), and changes a later step's bits, so the test
  * can fail. Checked for each learner option that changes what a step sees or trains on:
  * learned and rotary positions, training on the window's prefix, several updates per
- * step. */
+ * step, and the segment memory (whose rows come from earlier steps). */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,10 +83,13 @@ int main(void) {
     const char *rope[] = {"model.position=rope"};
     const char *prefix[] = {"model.position=rope", "train.prefix_loss=true"};
     const char *repeats[] = {"train.prefix_loss=true", "train.repeats_per_step=2"};
+    const char *memory[] = {"model.position=rope", "model.context=16", "model.memory=40",
+                            "train.repeats_per_step=2"};
     check_option("learned positions", learned, 1, dir, text);
     check_option("rotary positions", rope, 1, dir, text);
     check_option("rope + prefix loss", prefix, 2, dir, text);
     check_option("prefix loss + 2 updates/step", repeats, 2, dir, text);
+    check_option("segment memory 40", memory, 4, dir, text);
     char path[512];
     snprintf(path, sizeof path, "%s/corpus", dir);
     remove(path), remove(dir);

@@ -77,7 +77,25 @@ echo "preempted: $(cat err)"
 "$MDLBENCH" train "${args[@]}" -o b.h5 --resume b.h5.ckpt >/dev/null
 same full.h5 b.h5
 
-# 3. damaged checkpoints are refused and nothing is overwritten
+# 3. with segment memory (checkpoints carry the memory rows): preempted, resumed, identical
+mem=(--corpus corpus.txt --set model.n_layer=2 --set model.d_model=32 --set model.n_head=2
+    --set model.position=rope --set model.context=32 --set train.segment=32
+    --set model.memory=48 --set train.streams=2 --threads 1 -q)
+"$MDLBENCH" train "${mem[@]}" -o mfull.h5 >/dev/null
+"$MDLBENCH" train "${mem[@]}" --set run.flush_seconds=0.05 -o m.h5 2>err &
+pid=$!
+stop_midway m.h5 TERM
+$py -c "import h5py, sys, glob; f = h5py.File(sorted(glob.glob('m.h5.ckpt/*.ckpt'))[-1]); \
+n = len(f['model/memory']); assert n == 2 * 2 * 48 * 96, n; print('checkpoint memory', n)"
+"$MDLBENCH" train "${mem[@]}" -o m.h5 --resume auto >/dev/null
+same mfull.h5 m.h5
+# a memory checkpoint does not resume a run without memory
+rc=0
+"$MDLBENCH" train "${mem[@]}" --set model.memory=0 --set model.context=64 -o x.h5 \
+    --resume m.h5.ckpt >/dev/null 2>err || rc=$?
+[ "$rc" -ne 0 ] && [ ! -e x.h5 ] || { echo "FAIL: another memory resumed"; cat err; exit 1; }
+
+# 4. damaged checkpoints are refused and nothing is overwritten
 ckpt=$(ls a.h5.ckpt/step-*.ckpt | tail -1)
 cp "$ckpt" bad.ckpt
 size=$(stat -c %s bad.ckpt)
@@ -110,7 +128,7 @@ fi
 grep -q "No such file" err || { echo "FAIL: $(cat err)"; exit 1; }
 echo "refused: $(cat err)"
 
-# 4. checkpoint_every with keep: the newest two remain, the last at the end of training
+# 5. checkpoint_every with keep: the newest two remain, the last at the end of training
 "$MDLBENCH" train "${args[@]}" --set run.checkpoint_every=100 --set run.checkpoint_keep=2 \
     -o d.h5 --checkpoint-dir dck >/dev/null
 n=$(ls dck | wc -l)
@@ -120,7 +138,7 @@ ls dck/step-00002-0000000000.ckpt >/dev/null || { echo "FAIL: no end-of-training
 "$MDLBENCH" train "${args[@]}" -o e.h5 --resume dck >/dev/null
 same full.h5 e.h5
 
-# 5. init-weights: the starting weights, as many as the model has
+# 6. init-weights: the starting weights, as many as the model has
 "$MDLBENCH" init-weights --set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 \
     --set model.context=64 -o init.h5 >/dev/null
 $py - <<'PY'

@@ -28,6 +28,7 @@ static int config_diff(const mdl_config *a, const mdl_config *b, const char **wh
     SAME(model.d_ff);
     SAME(model.zero_init_head);
     SAME(model.position);
+    SAME(model.memory);
     SAME(train.streams);
     SAME(train.segment);
     SAME(train.lr);
@@ -174,7 +175,7 @@ static void test_file_errors(void) {
     /* unknown names */
     expect_file_error("model:\n  n_layer: 2\n\n  n_layers: 3\n", 4,
                       "unknown key 'n_layers' in section 'model' (keys: n_layer, n_head, "
-                      "d_model, context, d_ff, zero_init_head, position)");
+                      "d_model, context, d_ff, zero_init_head, position, memory)");
     expect_file_error("model:\n  n_layer: 2\nmodl:\n  n_layer: 3\n", 3,
                       "unknown section 'modl' (sections: model, train, run, corpus, analysis)");
     expect_file_error("train:\n  LR: 0.1\n", 2, "unknown key 'LR' in section 'train'");
@@ -296,12 +297,13 @@ static void test_set(void) {
 
     expect_set_error("model.foo=1", "--set model.foo=1: unknown config key 'model.foo' (keys in "
                                     "'model': n_layer, n_head, d_model, context, d_ff, "
-                                    "zero_init_head, position)");
+                                    "zero_init_head, position, memory)");
     expect_set_error("foo.n_layer=1", "--set foo.n_layer=1: unknown config key 'foo.n_layer' "
                                       "(sections: model, train, run, corpus, analysis)");
-    expect_set_error("model.n_layer.x=1", "--set model.n_layer.x=1: unknown config key "
-                                          "'model.n_layer.x' (keys in 'model': n_layer, n_head, "
-                                          "d_model, context, d_ff, zero_init_head, position)");
+    expect_set_error("model.n_layer.x=1",
+                     "--set model.n_layer.x=1: unknown config key "
+                     "'model.n_layer.x' (keys in 'model': n_layer, n_head, "
+                     "d_model, context, d_ff, zero_init_head, position, memory)");
     expect_set_error("model.n_layer", "--set model.n_layer: expected section.key=value");
     expect_set_error("n_layer=3", "--set n_layer=3: expected section.key=value");
     expect_set_error("model.n_layer=abc",

@@ -1,6 +1,7 @@
 /* The whole model's gradient against central finite differences, in double precision
  * (this test links the fp64 build of the CPU reference), on fresh random weights,
- * tokens and loss weights. */
+ * tokens and loss weights; for every position encoding, and with a segment memory filled
+ * by two earlier forwards (the memory is state: held fixed, it gets no gradient). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +24,17 @@ static double loss_of(model *m, const int *tokens, const int *targets, const rea
     return loss;
 }
 
-static void check_position(model_position position, uint64_t seed) {
+static void check_position(model_position position, unsigned memory, uint64_t seed) {
     static const char *const names[] = {"learned", "rope", "none"};
-    printf("position %s\n", names[position]);
+    printf("position %s, memory %u\n", names[position], memory);
     model_config mc = {.n_layer = 2,
                        .n_head = 2,
                        .d_model = 8,
                        .context = 8,
                        .d_ff = 12,
                        .zero_init_head = false,
-                       .position = position};
+                       .position = position,
+                       .memory = memory};
     model *m;
     mdl_err err;
     CHECK(model_create(&m, &mc, B, cpu_backend(), &err) == 0);
@@ -49,7 +51,14 @@ static void check_position(model_position position, uint64_t seed) {
         targets[i] = (int)(rng_bits(seed, 2, i) % 256);
         w[i] = rng_uniform(seed, 3, i);
     }
-    w[3] = 0; /* a masked position */
+    w[3] = 0;                                        /* a masked position */
+    for (int fill = 0; memory && fill < 2; fill++) { /* 2 x T = 12 > memory rows: a full one */
+        int earlier[B * T];
+        for (int i = 0; i < B * T; i++) earlier[i] = (int)(rng_bits(seed, 4 + fill, i) % 257);
+        model_forward(m, earlier, B, T);
+        model_segment_memory_push(m);
+        model_segment_memory_commit(m);
+    }
 
     model_forward(m, tokens, B, T);
     model_backward(m, targets, w);
@@ -84,6 +93,11 @@ static void check_position(model_position position, uint64_t seed) {
     model_backward(m, targets, w);
     CHECK(fabs(model_grad_norm(m) - sqrt(ss)) <= 1e-12 * sqrt(ss));
 
+    if (memory) { /* the memory is seen: an empty one gives another loss */
+        double with = loss_of(m, tokens, targets, w);
+        model_segment_memory_reset(m);
+        CHECKF(loss_of(m, tokens, targets, w) != with, "memory %u changed nothing", memory);
+    }
     free(analytic);
     model_destroy(m);
 }
@@ -93,6 +107,8 @@ int main(void) {
     printf("seed %llu\n", (unsigned long long)seed);
     model_position positions[] = {POSITION_LEARNED, POSITION_ROPE, POSITION_NONE};
     for (size_t i = 0; i < sizeof positions / sizeof positions[0]; i++)
-        check_position(positions[i], seed + i);
+        check_position(positions[i], 0, seed + i);
+    check_position(POSITION_ROPE, 10, seed + 3);
+    check_position(POSITION_NONE, 4, seed + 4);
     return tests_done("test_model_grad");
 }

@@ -368,12 +368,13 @@ static void test_attention(int B, int T, int C, int NH) {
 typedef struct {
     double *out, *inp;
     int B, T, C, NH;
+    int64_t pos0;
 } rope_ctx;
 
 static void rope_fwd(void *p) {
     rope_ctx *c = p;
     memcpy(c->out, c->inp, (size_t)c->B * c->T * 3 * c->C * sizeof(double));
-    rope_forward(c->out, c->B, c->T, c->C, c->NH);
+    rope_forward(c->out, c->B, c->T, c->C, c->NH, c->pos0);
 }
 
 /* Against the definition (a rotation of pairs (i, i + hs/2) by t * 10000^(-2i/hs)), v
@@ -381,7 +382,7 @@ static void rope_fwd(void *p) {
  * (finite differences); and with later rows changed, earlier rows are bit-identical. */
 static void test_rope(void) {
     enum { B = 2, T = 7, C = 12, NH = 3, hs = C / NH, N = B * T * 3 * C };
-    rope_ctx c = {zeros(N), rand_array(N, 1), B, T, C, NH};
+    rope_ctx c = {zeros(N), rand_array(N, 1), B, T, C, NH, 1000003};
     rope_fwd(&c);
     double max_err = 0;
     for (int n = 0; n < B * T; n++)
@@ -390,7 +391,8 @@ static void test_rope(void) {
                 size_t at = (size_t)n * 3 * C + (size_t)h * hs;
                 double want = c.inp[at + i];
                 if (h < 2 * NH) { /* q and k heads; v heads stay as they are */
-                    int p = i % (hs / 2), t = n % T;
+                    int p = i % (hs / 2);
+                    double t = (double)(c.pos0 + n % T);
                     double a = t * pow(10000.0, -2.0 * p / hs);
                     double x = c.inp[at + p], y = c.inp[at + p + hs / 2];
                     want = i < hs / 2 ? x * cos(a) - y * sin(a) : x * sin(a) + y * cos(a);
@@ -403,7 +405,7 @@ static void test_rope(void) {
     double *qk = zeros(N);
     for (int t = 0; t < T; t++)
         for (int k = 0; k < 2 * C; k++) qk[(size_t)t * 3 * C + k] = c.inp[k];
-    rope_forward(qk, 1, T, C, NH);
+    rope_forward(qk, 1, T, C, NH, 0);
     double d1 = 0, d2 = 0;
     for (int k = 0; k < hs; k++) {
         d1 += qk[(size_t)4 * 3 * C + k] * qk[(size_t)1 * 3 * C + C + k];
@@ -412,7 +414,7 @@ static void test_rope(void) {
     CHECKF(fabs(d1 - d2) < 1e-12, "rope: q.k at offset 3 differs by position (%g vs %g)", d1, d2);
 
     double *g = rand_array(N, 1), *dinp = copy_of(g, N);
-    rope_backward(dinp, B, T, C, NH);
+    rope_backward(dinp, B, T, C, NH, c.pos0);
     check_grad("rope dqkv", c.inp, dinp, N, rope_fwd, &c, c.out, g, N);
 
     double *out0 = copy_of(c.out, N);
