@@ -60,6 +60,16 @@ static void test_gradients(const model_config *cfg, uint64_t seed) {
         targets[i] = (int)(rng_bits(seed, 11, i) % MDL_VOCAB_OUT);
         weights[i] = i % 7 == 3 ? 0.0f : (real)(rng_bits(seed, 12, i) % 1000 + 1) / 1000.0f;
     }
+    for (int fill = 0; cfg->memory && fill < 2; fill++) { /* a full segment memory on both */
+        int earlier[B * T];
+        for (int i = 0; i < B * T; i++) earlier[i] = (int)(rng_bits(seed, 13 + fill, i) % 257);
+        model *both[2] = {mc, mg};
+        for (int k = 0; k < 2; k++) {
+            model_forward(both[k], earlier, B, T);
+            model_segment_memory_push(both[k]);
+            model_segment_memory_commit(both[k]);
+        }
+    }
     model_forward(mc, tokens, B, T);
     model_forward(mg, tokens, B, T);
     size_t nlog = (size_t)B * T * MDL_VOCAB_OUT;
@@ -219,6 +229,9 @@ int main(void) {
     model_config rope = small;
     rope.position = POSITION_ROPE;
     test_gradients(&rope, seed + 1);
+    model_config memory = rope;
+    memory.memory = 32;
+    test_gradients(&memory, seed + 2);
 
     /* 50 steps of 4 streams x 16 bytes, over two documents */
     char *dir = tests_tmpdir(), a[512], b[512];
