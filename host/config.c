@@ -55,6 +55,8 @@ extern const char mdl_default_config_yaml[];
     X(train, eps, FLOAT, double)                                                                   \
     X(train, weight_decay, FLOAT, double)                                                          \
     X(train, grad_clip, FLOAT, double)                                                             \
+    X(train, head_lr_scale, FLOAT, double)                                                         \
+    X(train, embedding_lr_scale, FLOAT, double)                                                    \
     X(train, repeats_per_step, UINT, unsigned)                                                     \
     X(train, prefix_loss, BOOL, bool)                                                              \
     X(train, passes, UINT, unsigned)                                                               \
@@ -842,6 +844,8 @@ int config_validate(const mdl_config *cfg, mdl_err *err) {
         positive(t->eps, "train.eps", err) ||
         non_negative(t->weight_decay, "train.weight_decay", err) ||
         non_negative(t->grad_clip, "train.grad_clip", err) ||
+        positive(t->head_lr_scale, "train.head_lr_scale", err) ||
+        positive(t->embedding_lr_scale, "train.embedding_lr_scale", err) ||
         at_least_one(t->repeats_per_step, "train.repeats_per_step", err) ||
         at_least_one(t->passes, "train.passes", err))
         return -1;

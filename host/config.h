@@ -43,6 +43,8 @@ typedef struct train_config {
     double beta1, beta2, eps;  /* AdamW moments */
     double weight_decay;       /* decoupled, on matrices and embeddings only */
     double grad_clip;          /* global-norm clipping threshold; 0 disables */
+    double head_lr_scale;      /* learning rate of the output head (weights, bias) / lr */
+    double embedding_lr_scale; /* learning rate of the byte and position embeddings / lr */
     unsigned repeats_per_step; /* R optimizer updates on each coded segment */
     bool prefix_loss;          /* train on the window's prefix positions too (coded before) */
     unsigned passes;           /* E passes over the corpus; only the first is prequential */

@@ -552,6 +552,13 @@ static int tensor_decays(int t) {
            t == P_FCPROJW || t == P_HEADW;
 }
 
+/* The learning rate of tensor t: lr, times the head's or the embeddings' scale. */
+static double tensor_lr(int t, const train_config *tc, double lr) {
+    if (t == P_HEADW || t == P_HEADB) return lr * tc->head_lr_scale;
+    if (t == P_WTE || t == P_WPE) return lr * tc->embedding_lr_scale;
+    return lr;
+}
+
 void model_update(model *m, const train_config *tc, double lr, double grad_norm) {
     double scale = 1.0;
     if (tc->grad_clip > 0 && grad_norm > tc->grad_clip) scale = tc->grad_clip / grad_norm;
@@ -561,7 +568,7 @@ void model_update(model *m, const train_config *tc, double lr, double grad_norm)
         size_t n = m->tensor_size[t];
         float wd = tensor_decays(t) ? (float)tc->weight_decay : 0.0f;
         m->ops->adamw_update(m->params + off, m->grads + off, m->adam_m + off, m->adam_v + off, n,
-                             (float)lr, (float)tc->beta1, (float)tc->beta2, (float)tc->eps, wd,
+                             (float)tensor_lr(t, tc, lr), (float)tc->beta1, (float)tc->beta2, (float)tc->eps, wd,
                              (float)scale, m->adam_t);
         off += n;
     }

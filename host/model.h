@@ -121,7 +121,8 @@ void model_backward(model *m, const int *targets, const real *weights);
 double model_grad_norm(model *m);
 
 /* One AdamW update (step counter advanced inside) with global-norm clipping at
- * tc->grad_clip (0 disables); grad_norm is model_grad_norm()'s value. */
+ * tc->grad_clip (0 disables); grad_norm is model_grad_norm()'s value. The head learns at
+ * lr x tc->head_lr_scale, the embeddings at lr x tc->embedding_lr_scale. */
 void model_update(model *m, const train_config *tc, double lr, double grad_norm);
 
 #endif

@@ -40,6 +40,8 @@ static int config_diff(const mdl_config *a, const mdl_config *b, const char **wh
     SAME(train.eps);
     SAME(train.weight_decay);
     SAME(train.grad_clip);
+    SAME(train.head_lr_scale);
+    SAME(train.embedding_lr_scale);
     SAME(train.repeats_per_step);
     SAME(train.prefix_loss);
     SAME(train.seed);
@@ -361,6 +363,8 @@ static void test_validate(void) {
     INVALID(train.eps, 0, "train.eps must be greater than 0");
     INVALID(train.weight_decay, -0.01, "train.weight_decay must not be negative");
     INVALID(train.grad_clip, -1, "train.grad_clip must not be negative");
+    INVALID(train.head_lr_scale, 0, "train.head_lr_scale must be greater than 0");
+    INVALID(train.embedding_lr_scale, -1, "train.embedding_lr_scale must be greater than 0");
     INVALID(train.repeats_per_step, 0, "train.repeats_per_step must be at least 1");
     INVALID(train.min_lr_ratio, 1.5, "train.min_lr_ratio must be in [0, 1]");
     INVALID(train.min_lr_ratio, -0.5, "train.min_lr_ratio must be in [0, 1]");
@@ -371,15 +375,32 @@ static void test_validate(void) {
     c = d;
     c.analysis.extract_samples = 4;
     c.analysis.extract_prefix = 95;
-    expect_invalid(c, "analysis.extract_prefix (95) must be at least model.context - "
-                      "train.segment (96)");
+    expect_invalid(c, "analysis.extract_prefix (95) must be at least model.context + "
+                      "model.memory - train.segment (96)");
     c.analysis.extract_prefix = 100;
     c.analysis.extract_suffix = 29;
     expect_invalid(c, "analysis.extract_prefix + analysis.extract_suffix (100 + 29) must be at "
-                      "most model.context (128)");
+                      "most model.context + model.memory (128)");
     c.analysis.extract_suffix = 28;
     mdl_err ok = {""};
     CHECKF(config_validate(&c, &ok) == 0, "P + S = context rejected: %s", ok.msg);
+    /* with segment memory the window holds memory + context positions */
+    c.model.position = POSITION_ROPE, c.model.context = 32, c.train.segment = 32;
+    c.model.memory = 64;
+    c.analysis.extract_prefix = 0, c.analysis.extract_suffix = 0;
+    CHECKF(config_validate(&c, &ok) == 0, "memory extraction defaults rejected: %s", ok.msg);
+    c.analysis.extract_prefix = 63;
+    expect_invalid(c, "analysis.extract_prefix (63) must be at least model.context + "
+                      "model.memory - train.segment (64)");
+    c.analysis.extract_prefix = 64, c.analysis.extract_suffix = 33;
+    expect_invalid(c, "analysis.extract_prefix + analysis.extract_suffix (64 + 33) must be at "
+                      "most model.context + model.memory (96)");
+    c.analysis.extract_suffix = 32;
+    c.model.position = POSITION_LEARNED;
+    expect_invalid(c, "model.memory needs model.position rope or none");
+    c.model.position = POSITION_ROPE, c.model.context = 64, c.analysis.extract_samples = 0;
+    expect_invalid(c, "model.memory (64) needs model.context == train.segment (64 vs 32)");
+    c = d;
     c.analysis.extract_samples = 0; /* off: not checked */
     c.analysis.extract_prefix = 1;
     CHECKF(config_validate(&c, &ok) == 0, "unused extraction keys rejected: %s", ok.msg);

@@ -102,6 +102,61 @@ static void check_position(model_position position, unsigned memory, uint64_t se
     model_destroy(m);
 }
 
+/* head_lr_scale and embedding_lr_scale scale those tensors' first AdamW steps (beta1 = 0,
+ * no decay: the step is lr * g / (|g| + eps)), to the fp32 rounding of the learning rate
+ * the op receives, and leave the others alone. */
+static void check_lr_scales(uint64_t seed) {
+    model_config mc = {.n_layer = 1, .n_head = 2, .d_model = 8, .context = 8, .d_ff = 12};
+    train_config plain = {.lr = 1e-3,
+                          .beta1 = 0,
+                          .beta2 = 0.99,
+                          .eps = 1e-12,
+                          .head_lr_scale = 1,
+                          .embedding_lr_scale = 1};
+    train_config scaled = plain;
+    scaled.head_lr_scale = 10, scaled.embedding_lr_scale = 3;
+    model *m[2];
+    mdl_err err;
+    int tokens[B * T], targets[B * T];
+    real w[B * T];
+    for (int i = 0; i < B * T; i++) {
+        tokens[i] = (int)(rng_bits(seed, 21, i) % 257);
+        targets[i] = (int)(rng_bits(seed, 22, i) % 256);
+        w[i] = 1.0 / (B * T);
+    }
+    for (int k = 0; k < 2; k++) {
+        CHECK(model_create(&m[k], &mc, B, cpu_backend(), &err) == 0);
+        model_init_weights(m[k], seed);
+        model_forward(m[k], tokens, B, T);
+        model_backward(m[k], targets, w);
+        model_update(m[k], k ? &scaled : &plain, 1e-3, model_grad_norm(m[k]));
+    }
+    size_t P = model_num_params(m[0]), off = 0;
+    real *init = malloc(P * sizeof *init);
+    model *fresh;
+    CHECK(model_create(&fresh, &mc, B, cpu_backend(), &err) == 0);
+    model_init_weights(fresh, seed);
+    model_get_params(fresh, init);
+    const real *p0 = model_params(m[0]), *p1 = model_params(m[1]);
+    for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
+        double want = t == P_HEADW || t == P_HEADB ? 10 : t == P_WTE || t == P_WPE ? 3 : 1;
+        size_t n = model_tensor_size(m[0], t), moved = 0;
+        double worst = 0, ratio = want;
+        for (size_t i = off; i < off + n; i++) {
+            double d0 = p0[i] - init[i], d1 = p1[i] - init[i];
+            if (d0 == 0) continue;
+            moved++;
+            if (fabs(d1 / d0 - want) > worst) worst = fabs(d1 / d0 - want), ratio = d1 / d0;
+        }
+        CHECKF(worst < 1e-6 * want, "tensor %s: step ratio %.12g, want %g", model_tensor_name(t),
+               ratio, want);
+        CHECKF(n == 0 || moved > 0, "tensor %s did not move", model_tensor_name(t));
+        off += n;
+    }
+    free(init);
+    model_destroy(fresh), model_destroy(m[0]), model_destroy(m[1]);
+}
+
 int main(void) {
     uint64_t seed = (uint64_t)time(NULL);
     printf("seed %llu\n", (unsigned long long)seed);
@@ -110,5 +165,6 @@ int main(void) {
         check_position(positions[i], 0, seed + i);
     check_position(POSITION_ROPE, 10, seed + 3);
     check_position(POSITION_NONE, 4, seed + 4);
+    check_lr_scales(seed);
     return tests_done("test_model_grad");
 }
