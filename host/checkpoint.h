@@ -1,5 +1,5 @@
-/* Checkpoints: everything the prequential loop needs to continue exactly where it stopped
- * (issue 5). One HDF5 file per checkpoint, DIR/step-PPPPP-SSSSSSSSSS.ckpt (pass, step),
+/* Checkpoints: everything the prequential loop needs to continue exactly where it stopped.
+ * One HDF5 file per checkpoint, DIR/step-PPPPP-SSSSSSSSSS.ckpt (pass, step),
  * written as a temporary file, synced and renamed, so a checkpoint is either complete or
  * absent; a checksum over the payload catches a file damaged afterwards.
  *

@@ -1,4 +1,4 @@
-/* Corpus loading (DESIGN §1): walk, sort, resolve, deduplicate, memory-map. */
+/* Corpus loading (docs/design.md §1): walk, sort, resolve, deduplicate, memory-map. */
 #include "corpus.h"
 
 #include <dirent.h>

@@ -1,4 +1,4 @@
-/* The corpus: an ordered list of documents (DESIGN §1). Each --corpus path is a file or a
+/* The corpus: an ordered list of documents (docs/design.md §1). Each --corpus path is a file or a
  * directory; directories are walked recursively with paths sorted bytewise; every file
  * is identified by its resolved path (symlinks followed) and kept once, at its first
  * place. Files are memory-mapped; the corpus is their concatenation x_1..x_N with the

@@ -1,4 +1,4 @@
-/* Ranks of a data-parallel run (DESIGN §2): launched by mpirun or srun, each rank owns
+/* Ranks of a data-parallel run (docs/design.md §2): launched by mpirun or srun, each rank owns
  * train.streams / world streams and all keep identical weights. Without MDL_HAVE_MPI (or
  * when the process was not started as one of several ranks) everything here is the trivial
  * single-rank version: rank 0 of 1, and the reductions do nothing.

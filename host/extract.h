@@ -1,4 +1,4 @@
-/* Extraction test (issue 6): how much of the corpus do the final weights reproduce?
+/* Extraction test: how much of the corpus do the final weights reproduce?
  * K positions are sampled in a group of documents (the trained ones, or the held-out
  * ones); at each the model is given the P-byte prefix there and decodes S bytes greedily
  * (argmax, its own bytes fed back), which are compared with the S bytes that follow.

@@ -1,4 +1,4 @@
-/* The prequential loop (DESIGN §1). Every step: build the S windows (prefix + segment),
+/* The prequential loop (docs/design.md §1). Every step: build the S windows (prefix + segment),
  * code the segment positions with the current weights, attribute the bits to documents,
  * then train on the same positions. */
 #include "prequential.h"

@@ -1,4 +1,4 @@
-/* The prequential (online) code of DESIGN §1: at step k every stream's segment is coded
+/* The prequential (online) code of docs/design.md §1: at step k every stream's segment is coded
  * with theta_k, the bits are accumulated in fp64 per step and per document, and then R
  * AdamW updates on the same segments give theta_k+1. */
 #ifndef MDL_PREQUENTIAL_H

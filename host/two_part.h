@@ -1,4 +1,4 @@
-/* Two-part codes (DESIGN §1): L(theta_q) + L(D | theta_q) for quantized weight formats.
+/* Two-part codes (docs/design.md §1): L(theta_q) + L(D | theta_q) for quantized weight formats.
  * L(theta_q) = 8 x the zstd -19 size of the serialized quantized weights (with their
  * scales); L(D | theta_q) comes from an evaluation pass with the dequantized weights.
  *

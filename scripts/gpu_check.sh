@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one prepared script for a GPU machine with no network and little time (DESIGN §5):
+# The one prepared script for a GPU machine with no network and little time (docs/design.md §5):
 # build for sm_90, run the GPU tests, benchmark mdlbench on the model ladder with a
 # per-kernel time split, check mdlbench against the PyTorch twin (scripts/torch_ref.py)
 # and benchmark the twin (eager, then torch.compile), compute-sanitizer last.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reference results (issue 6): three sizes of the model ladder trained online on the
+# Reference results: three sizes of the model ladder trained online on the
 # Canterbury corpus and on Tiny Shakespeare, and on a subset of the Gutenberg books with
 # held-out works. Reads ../shared/corpora (or $CORPORA), writes the result files under
 # build/reference/ and the reports and plots under results/reference/.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """torch_ref.py: a PyTorch twin of mdlbench's model and prequential loop.
 
-The comparison twin for GPU speed and correctness (DESIGN §4): the same byte-level GPT,
+The comparison twin for GPU speed and correctness (docs/design.md §4): the same byte-level GPT,
 the same stream layout, the same AdamW with the same schedule, computing the same
 function step for step, so that its per-step bits can be set beside mdlbench's
 (/curve/bits of a results file) and its bytes/s beside mdlbench's on the same GPU.

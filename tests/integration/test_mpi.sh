@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data-parallel ranks (issue 5): the same run with one process and with `mpirun -np 2`
+# Data-parallel ranks: the same run with one process and with `mpirun -np 2`
 # gives the same code length: per-step bits (/curve/bits) within 1e-6 relative at every
 # step, the final bits too; rank 0 alone writes the results file (one file, no .partial
 # left) and records world_size 2; a 2-rank run resumed from its own mid-run checkpoint

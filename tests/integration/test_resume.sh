@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checkpoints and preemption (issue 5): a run preempted by SIGTERM (or SIGUSR1) writes a
+# Checkpoints and preemption: a run preempted by SIGTERM (or SIGUSR1) writes a
 # checkpoint and exits 75; the same command with --resume auto continues it, and the
 # results equal an uninterrupted run's bit for bit (curve, per-document bits, passes,
 # code lengths). A truncated or damaged checkpoint, or one of another configuration, is

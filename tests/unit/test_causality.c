@@ -1,4 +1,4 @@
-/* Exact causality (DESIGN §2): changing the bytes after position t leaves the logits at
+/* Exact causality (docs/design.md §2): changing the bytes after position t leaves the logits at
  * positions <= t bit-identical, in every stream, for the fp32 CPU model. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Corpus loading (walk order, symlinks, duplicates, boundaries, errors) and the stream and
- * segment layout of DESIGN §1. */
+ * segment layout of docs/design.md §1. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>

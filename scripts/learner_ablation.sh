@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The learner ablation: the old default learner (configs/learner/old-default.yaml), each
+# change alone on top of it, and all of them together (configs/default.yaml), trained
+# online on alice29.txt, book1, Tiny Shakespeare and the Canterbury corpus; the classical
+# codecs and the KT order-2 context model on the same corpora. Reads ../shared/corpora
+# (or $CORPORA); writes the result files under build/learner/ and the table, the exact
+# commands and the cumulative curves under results/learner/.
+# Usage: scripts/learner_ablation.sh [JOBS]   (runs in parallel, one thread each; default 2)
+# MDLBENCH=BINARY picks the binary (default build/mdlbench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${1:-2}
+corpora=${CORPORA:-../shared/corpora}
+bin=${MDLBENCH:-./build/mdlbench}
+[ -x "$bin" ] || scripts/build.sh
+out=build/learner
+res=results/learner
+mkdir -p "$out" "$res"
+
+declare -A corpus=(
+    [alice29]="$corpora/canterbury/alice29.txt"
+    [book1]="$corpora/calgary/book1"
+    [shakespeare]="$corpora/tinyshakespeare/input.txt"
+    [canterbury]="$corpora/canterbury"
+)
+# row name | corpora | config and settings (each change alone is on top of the old default)
+old="-c configs/learner/old-default.yaml"
+rows=(
+    "old-default|alice29 book1 shakespeare canterbury|$old"
+    "rope|alice29 book1|$old --set model.position=rope"
+    "one-stream|alice29 book1|$old --set train.streams=1 --set model.context=64"
+    "adam-online|alice29 book1|$old --set train.beta1=0 --set train.beta2=0.9999 --set train.lr=0.0003 --set train.schedule=constant"
+    "prefix-loss|alice29 book1|$old --set train.prefix_loss=true"
+    "lr-scales|alice29 book1|$old --set train.head_lr_scale=10 --set train.embedding_lr_scale=30"
+    "memory|alice29 book1|$old --set model.position=rope --set model.context=32 --set model.memory=96"
+    "new-default|alice29 book1 shakespeare canterbury|-c configs/default.yaml"
+)
+
+: >"$res/commands.txt"
+jobs_file="$out/jobs.txt"
+: >"$jobs_file"
+for c in alice29 book1 shakespeare canterbury; do
+    cmd="$bin baselines --corpus ${corpus[$c]} --codecs gzip:9,bzip2:9,xz:9e --orders 0,1,2 --no-documents -o $out/$c-baselines.h5"
+    echo "$cmd" >>"$res/commands.txt"
+    [ -f "$out/$c-baselines.h5" ] || echo "$cmd >/dev/null" >>"$jobs_file"
+done
+for row in "${rows[@]}"; do
+    IFS='|' read -r name cs args <<<"$row"
+    for c in $cs; do
+        file="$out/$c-$name.h5"
+        cmd="$bin run --corpus ${corpus[$c]} $args --set run.two_part=false --codecs none --orders none --threads 1 -q -o $file"
+        echo "$cmd" >>"$res/commands.txt"
+        [ -f "$file" ] || echo "$cmd >$out/$c-$name.txt" >>"$jobs_file"
+    done
+done
+echo "$(wc -l <"$jobs_file") runs to do, $jobs at a time ($(date -u +%H:%M:%S))"
+xargs -P "$jobs" -I{} bash -c '{}' <"$jobs_file"
+/usr/bin/python3 scripts/learner_table.py "$out" "$res"
