@@ -81,7 +81,12 @@ int cmd_info(int argc, char **argv) {
         char desc[256];
         if (cuda_device_describe(i, desc, sizeof desc) == 0) printf("    [%d] %s\n", i, desc);
     }
-    printf("  backends     cpu (the CUDA backend is not part of this version yet)\n");
+    /* cuda_build_version() is "none (CPU-only build)" without the CUDA backend */
+    int has_cuda = strncmp(cuda_build_version(), "none", 4) != 0;
+    printf("  backends     cpu%s\n",
+           !has_cuda    ? " (built without CUDA)"
+           : n_gpu == 0 ? ", cuda-fp32, cuda-bf16 (no usable GPU here)"
+                        : ", cuda-fp32, cuda-bf16");
     if (bench) {
         printf("sgemm (fp32, %d threads)\n", threads);
         static const int sizes[] = {256, 512, 1024, 2048};

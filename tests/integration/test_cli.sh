@@ -17,6 +17,12 @@ grep -q "unknown command 'frobnicate'" "$tmp/err"
 "$MDLBENCH" info >"$tmp/info.txt"
 grep -q "openblas" "$tmp/info.txt"
 grep -q "hdf5         1\." "$tmp/info.txt"
+# the backends line tells the truth: cuda listed exactly when the build has it
+if grep -q "cuda         none" "$tmp/info.txt"; then
+    grep -q "backends     cpu (built without CUDA)" "$tmp/info.txt"
+else
+    grep -q "backends     cpu, cuda-fp32, cuda-bf16" "$tmp/info.txt"
+fi
 
 # a small training run, twice under different names for a two-row report
 head -c 3000 /usr/share/common-licenses/GPL-3 >"$tmp/gpl.txt"

@@ -77,9 +77,13 @@ int main(void) {
     CHECKF(corpus_mark_holdout(&c, held, 1, 0.0, 1, &err) == 0, "%s", err.msg);
 
     const char *sets[] = {
-        "model.d_model=64",          "model.context=64",   "train.segment=32",
-        "train.passes=" PASSES_TEXT, "train.lr=0.01",      "train.warmup=10",
-        "train.weight_decay=0",      "run.two_part=false", "analysis.extract_samples=32"};
+        "model.d_model=64", "model.context=64", "train.segment=32", "train.passes=" PASSES_TEXT,
+        "train.lr=0.01", "train.warmup=10", "train.weight_decay=0", "run.two_part=false",
+        "analysis.extract_samples=32",
+        /* the optimizer this memorization test was sized for, whatever the defaults */
+        "train.streams=4", "train.beta1=0.9", "train.beta2=0.99", "train.schedule=cosine",
+        "train.head_lr_scale=1", "train.embedding_lr_scale=1", "train.prefix_loss=false",
+        "model.position=learned"};
     mdl_config cfg;
     configure(&cfg, sets, sizeof sets / sizeof sets[0]);
     check_positions(&c, &cfg);

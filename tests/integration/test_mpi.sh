@@ -94,7 +94,10 @@ import sys, h5py, numpy as np
 a, b, c = (h5py.File(p) for p in sys.argv[1:])
 x, y = a["curve/bits"][:], b["curve/bits"][:]
 rel = np.abs(x - y) / np.abs(x)
-assert x.shape == y.shape and rel.max() <= 1e-6, f"memory: 1 vs 2 ranks differ by {rel.max():.3g}"
+# the ranks sum gradients in another order; the rounding grows through 100 steps of the
+# fast-learning defaults, while a memory handled wrongly shows from step 1 on
+assert x.shape == y.shape and rel[:10].max() <= 1e-7, f"memory: first steps differ {rel[:10]}"
+assert rel.max() <= 1e-5, f"memory: 1 vs 2 ranks differ by {rel.max():.3g}"
 assert np.array_equal(b["curve/bits"][:], c["curve/bits"][:]), "memory: resumed run differs"
 assert b["summary"].attrs["preq_bits"] == c["summary"].attrs["preq_bits"]
 print(f"memory: 1 vs 2 ranks {len(x)} steps, max relative difference {rel.max():.3g}; "

@@ -88,17 +88,20 @@ static void test_default(void) {
     CHECK(cfg.model.n_layer == 2);
     CHECK(cfg.model.n_head == 4);
     CHECK(cfg.model.d_model == 128);
-    CHECK(cfg.model.context == 128);
+    CHECK(cfg.model.context == 64);
     CHECK(cfg.model.d_ff == 512);
     CHECK(cfg.model.zero_init_head == true);
-    CHECK(cfg.train.streams == 4);
+    CHECK(cfg.train.streams == 1);
     CHECK(cfg.train.segment == 32);
-    CHECK(cfg.train.lr == 0.002);
+    CHECK(cfg.train.lr == 0.0003);
     CHECK(cfg.train.warmup == 20);
     CHECK(cfg.train.schedule == SCHEDULE_COSINE);
     CHECK(cfg.train.min_lr_ratio == 0.1);
-    CHECK(cfg.train.beta1 == 0.9);
-    CHECK(cfg.train.beta2 == 0.99);
+    CHECK(cfg.train.beta1 == 0.0);
+    CHECK(cfg.train.beta2 == 0.9999);
+    CHECK(cfg.model.position == POSITION_ROPE && cfg.model.memory == 0);
+    CHECK(cfg.train.prefix_loss == true);
+    CHECK(cfg.train.head_lr_scale == 10.0 && cfg.train.embedding_lr_scale == 30.0);
     CHECK(cfg.train.eps == 1.0e-8);
     CHECK(cfg.train.weight_decay == 0.01);
     CHECK(cfg.train.grad_clip == 1.0);
@@ -354,7 +357,7 @@ static void test_validate(void) {
     INVALID(model.n_head, 3, "model.n_head (3) does not divide model.d_model (128)");
     INVALID(train.streams, 0, "train.streams must be at least 1");
     INVALID(train.segment, 0, "train.segment must be at least 1");
-    INVALID(train.segment, 256, "train.segment (256) is longer than model.context (128)");
+    INVALID(train.segment, 256, "train.segment (256) is longer than model.context (64)");
     INVALID(train.lr, 0, "train.lr must be greater than 0");
     INVALID(train.lr, -1e-3, "train.lr must be greater than 0");
     INVALID(train.beta1, 1.0, "train.beta1 must be in [0, 1)");
@@ -373,6 +376,7 @@ static void test_validate(void) {
 #undef INVALID
     /* extraction windows: after the training window's prefix, inside the context */
     c = d;
+    c.model.context = 128; /* the extraction edges below are for a 96-byte prefix */
     c.analysis.extract_samples = 4;
     c.analysis.extract_prefix = 95;
     expect_invalid(c, "analysis.extract_prefix (95) must be at least model.context + "
@@ -414,6 +418,7 @@ static void test_validate(void) {
     c.train.grad_clip = 0;
     c.train.min_lr_ratio = 1;
     c.model.n_head = c.model.d_model;
+    c.model.position = POSITION_LEARNED; /* rope needs an even head size */
     CHECKF(config_validate(&c, &err) == 0, "edge values rejected: %s", err.msg);
 }
 
@@ -425,9 +430,10 @@ static void test_to_yaml(void) {
     if (!text) return;
     CHECK(strstr(text, "model:\n  n_layer: 2\n") != NULL);
     CHECK(strstr(text, "  schedule: cosine\n") != NULL);
+    CHECK(strstr(text, "  position: rope\n") != NULL);
     CHECK(strstr(text, "  eps: 1.0e-08\n") != NULL); /* a float to YAML 1.1 readers too */
     CHECK(strstr(text, "  grad_clip: 1.0\n") != NULL);
-    CHECK(strstr(text, "  lr: 0.002\n") != NULL);
+    CHECK(strstr(text, "  lr: 0.0003\n") != NULL);
     free(text);
 
     /* Values that only survive exact formatting, loaded onto a different config. */
