@@ -34,6 +34,7 @@ rows=(
     "lr-scales|alice29 book1|$old --set train.head_lr_scale=10 --set train.embedding_lr_scale=30"
     "memory|alice29 book1|$old --set model.position=rope --set model.context=32 --set model.memory=96"
     "new-default|alice29 book1 shakespeare canterbury|-c configs/default.yaml"
+    "new-default-memory|alice29 book1|-c configs/default.yaml --set model.context=32 --set model.memory=32 --set train.prefix_loss=false"
 )
 
 : >"$res/commands.txt"

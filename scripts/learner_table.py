@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 
 CORPORA = ["alice29", "book1", "shakespeare", "canterbury"]
 ROWS = ["old-default", "rope", "one-stream", "adam-online", "prefix-loss", "lr-scales",
-        "memory", "new-default"]
+        "memory", "new-default", "new-default-memory"]
 WHAT = {
     "old-default": "the learner before (configs/learner/old-default.yaml)",
     "rope": "+ rotary positions alone",
@@ -32,6 +32,7 @@ WHAT = {
     "lr-scales": "+ head lr x10, embeddings lr x30 alone",
     "memory": "+ rope, segment memory 96, no recomputed prefix alone",
     "new-default": "all together: the new default (configs/default.yaml)",
+    "new-default-memory": "the new default with segment memory 32 in place of the prefix",
 }
 
 
@@ -79,7 +80,7 @@ def main(build, results):
             lines.append(f"| {row} | {WHAT[row]} | {s['preq_bpb']:.4f} | {s['final_bpb']:.4f} | "
                          f"{s['bytes_per_s']:.0f} | {s['model_flops_per_byte'] / 1e6:.2f} | "
                          f"{bpb_after(f, 10000):.2f} |")
-            if row in ("old-default", "new-default", "memory"):
+            if row in ("old-default", "new-default", "new-default-memory"):
                 done, cum = cumulative(f)
                 ax.plot(done, cum, label=row)
         base = baselines(os.path.join(build, f"{corpus}-baselines.h5"))
