@@ -82,13 +82,10 @@ static int on_step(void *ctx, const curve_row *row, mdl_err *err) {
 
 /* The evaluations after training end with a preemption (they are redone on resume);
  * training passes and their per-pass evaluations go on to the next checkpoint. */
-static int is_final_evaluation(const char *what) {
-    return strncmp(what, "pass ", 5) != 0;
-}
-
-static int on_eval(void *ctx, const char *what, uint64_t done, uint64_t total) {
+static int on_eval(void *ctx, preq_eval_kind kind, const char *what, uint64_t done,
+                   uint64_t total) {
     run_state *st = ctx;
-    int stop = stop_signal == SIGINT || (stop_is_preemption() && is_final_evaluation(what));
+    int stop = stop_signal == SIGINT || (stop_is_preemption() && kind == PREQ_EVAL_FINAL);
     if (st->follower) return stop;
     /* later passes, L_final, held out, each two-part format: each gets its own bar */
     if (!st->eval_started || strcmp(what, st->eval_label) != 0) {

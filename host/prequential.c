@@ -187,7 +187,8 @@ static int agree(int stop) {
  * when the hook stops it), summed over the ranks; doc_bits gets this rank's streams'
  * bits. `what` names the pass for the hook. */
 static double evaluate(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
-                       double *doc_bits, const preq_hooks *hooks, const char *what) {
+                       preq_eval_kind kind, double *doc_bits, const preq_hooks *hooks,
+                       const char *what) {
     stream_shard sh = shard_of(lay);
     double total = 0.0;
     uint64_t done = 0;
@@ -196,7 +197,8 @@ static double evaluate(model *m, step_batch *b, const stream_layout *lay, const 
         build_step(b, lay, sh, c, k, false);
         total += code_step(m, b, lay, sh, c, k, doc_bits);
         done += b->coded_all;
-        int stop = hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, what, done, lay->n_bytes);
+        int stop =
+            hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, kind, what, done, lay->n_bytes);
         if (agree(stop)) return NAN;
     }
     dist_sum_double(&total, 1);
@@ -229,7 +231,7 @@ static int measure_two_part(model *m, step_batch *b, const stream_layout *lay, c
         row->raw_bytes = n;
         row->weight_bytes = z;
         row->weight_bits = 8.0 * (double)z;
-        row->data_bits = evaluate(m, b, lay, c, doc_bits, hooks, what);
+        row->data_bits = evaluate(m, b, lay, c, PREQ_EVAL_FINAL, doc_bits, hooks, what);
         row->total_bits = row->weight_bits + row->data_bits;
         row->total_bpb = row->total_bits / (double)lay->n_bytes;
         row->data_bpb = row->data_bits / (double)lay->n_bytes;
@@ -250,10 +252,11 @@ static int held_out_layout(const mdl_config *cfg, const corpus *held, stream_lay
 
 /* The held-out documents coded by the current weights. */
 static double evaluate_held_out(model *m, step_batch *b, const mdl_config *cfg, const corpus *held,
-                                double *doc_bits, const preq_hooks *hooks, mdl_err *err) {
+                                preq_eval_kind kind, double *doc_bits, const preq_hooks *hooks,
+                                mdl_err *err) {
     stream_layout hlay;
     if (held_out_layout(cfg, held, &hlay, err) != 0) return NAN;
-    return evaluate(m, b, &hlay, held, doc_bits, hooks, "held out");
+    return evaluate(m, b, &hlay, held, kind, doc_bits, hooks, "held out");
 }
 
 /* Codes step k with the current weights (this rank's bits added to doc_bits), then makes
@@ -526,8 +529,8 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
                 uint64_t done = (k + 1) * lay->segment * lay->streams;
                 int stop =
                     hooks && hooks->on_eval &&
-                    hooks->on_eval(hooks->ctx, what, done < lay->n_bytes ? done : lay->n_bytes,
-                                   lay->n_bytes) != 0;
+                    hooks->on_eval(hooks->ctx, PREQ_EVAL_TRAINING, what,
+                                   done < lay->n_bytes ? done : lay->n_bytes, lay->n_bytes) != 0;
                 if (agree(stop)) rc = mdl_fail(err, "stopped during %s", what);
             } else {
                 if (k == 0) {
@@ -560,19 +563,22 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
         /* L(D | theta) after each earlier pass; the last one's is L_final, below */
         if (cfg->run.eval_final && e + 1 < tc->passes) {
             snprintf(what, sizeof what, "pass %llu eval", (unsigned long long)e + 1);
-            out->passes[e].eval_bits = evaluate(m, &b, lay, c, scratch, hooks, what);
+            out->passes[e].eval_bits =
+                evaluate(m, &b, lay, c, PREQ_EVAL_TRAINING, scratch, hooks, what);
             if (has_held)
                 out->passes[e].heldout_bits =
-                    evaluate_held_out(m, &b, cfg, held, scratch, hooks, err);
+                    evaluate_held_out(m, &b, cfg, held, PREQ_EVAL_TRAINING, scratch, hooks, err);
         }
         ls = (loop_state){e + 1, 0, 0.0, ls.train_base, ls.start, ls.n_docs, ls.doc_all, ls.mc};
         rc = boundary(m, &ls, hooks, out, err);
     }
     if (rc == 0 && cfg->run.eval_final)
-        out->final_bits = evaluate(m, &b, lay, c, out->doc_final_bits, hooks, "final model");
+        out->final_bits =
+            evaluate(m, &b, lay, c, PREQ_EVAL_FINAL, out->doc_final_bits, hooks, "final model");
     if (rc == 0 && cfg->run.eval_final && has_held) {
         out->heldout_bytes = held->n_bytes;
-        out->heldout_bits = evaluate_held_out(m, &b, cfg, held, held_bits, hooks, err);
+        out->heldout_bits =
+            evaluate_held_out(m, &b, cfg, held, PREQ_EVAL_FINAL, held_bits, hooks, err);
     }
     out->passes[out->n_passes - 1].eval_bits = out->final_bits;
     out->passes[out->n_passes - 1].heldout_bits = out->heldout_bits;

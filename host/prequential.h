@@ -36,6 +36,12 @@ uint64_t stream_layout_seq_len(const stream_layout *lay, uint64_t k);
 
 typedef struct preq_checkpoint preq_checkpoint; /* checkpoint.h */
 
+/* What an on_eval call is part of: training (a pass after the first, or the evaluations
+ * after each pass but the last), which a checkpoint at the next boundary can save, or
+ * the evaluations after training (L_final, held out, two-part), which a resumed run
+ * redoes. Behaviour keys on this, never on the display label. */
+typedef enum { PREQ_EVAL_TRAINING = 0, PREQ_EVAL_FINAL = 1 } preq_eval_kind;
+
 typedef struct preq_hooks {
     void *ctx;
     /* called after every step with its curve row; a non-zero return aborts the run */
@@ -43,7 +49,8 @@ typedef struct preq_hooks {
     /* called during every pass after the first one ("pass 2", ...) and every evaluation
      * ("final model", "held out", "two-part int8", "pass 1 eval", ...) with the bytes
      * done so far; a non-zero return stops the run (the evaluation's bits stay NaN) */
-    int (*on_eval)(void *ctx, const char *what, uint64_t bytes_done, uint64_t bytes_total);
+    int (*on_eval)(void *ctx, preq_eval_kind kind, const char *what, uint64_t bytes_done,
+                   uint64_t bytes_total);
     /* at every boundary between steps, (pass, step) being the next step to run (step 0 of
      * pass train.passes: training is over; offered again after the evaluations): non-zero
      * asks for a checkpoint, which on_checkpoint then receives (its arrays belong to the
