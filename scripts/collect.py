@@ -20,6 +20,8 @@ import os
 import subprocess
 import sys
 
+from mdlresults import stem_of  # scripts/mdlresults.py
+
 PROG = "collect.py"
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLUMNS = ("name", "corpus_bytes", "params", "preq_bpb", "final_bpb", "best_codec_bpb",
@@ -31,13 +33,6 @@ class CollectError(Exception):
         super().__init__(msg)
         self.code = code
 
-
-def stem_of(path):
-    base = os.path.basename(path)
-    for suffix in (".partial", ".h5", ".hdf5"):
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-    return base or path
 
 
 def read_status(path):

@@ -20,6 +20,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from mdlresults import text  # noqa: E402 (scripts/mdlresults.py)
+
 CORPORA = ["alice29", "book1", "shakespeare", "canterbury"]
 ROWS = ["old-default", "rope", "one-stream", "adam-online", "prefix-loss", "lr-scales",
         "memory", "new-default", "new-default-memory"]
@@ -34,10 +36,6 @@ WHAT = {
     "new-default": "all together: the new default (configs/default.yaml)",
     "new-default-memory": "the new default with segment memory 32 in place of the prefix",
 }
-
-
-def text(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
 
 
 def cumulative(f):

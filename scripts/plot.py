@@ -25,6 +25,8 @@ import sys
 
 import numpy as np
 
+from mdlresults import attr, stem_of  # scripts/mdlresults.py
+
 PROG = "plot.py"
 FIGSIZE = (8, 5)
 DPI = 120
@@ -49,21 +51,6 @@ def str_list(ds):
     return [x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x) for x in ds[()]]
 
 
-def attr(obj, name, default=None):
-    if obj is None or name not in obj.attrs:
-        return default
-    v = obj.attrs[name]
-    if isinstance(v, bytes):
-        v = v.decode("utf-8", "replace")
-    return v
-
-
-def stem_of(path):
-    base = os.path.basename(path)
-    for suffix in (".partial", ".h5", ".hdf5"):
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-    return base or path
 
 
 def fmt_count(n):

@@ -1,0 +1,27 @@
+"""Small helpers the scripts share for reading mdlbench results files (HDF5, h5py).
+
+Python puts a script's own folder first on the import path, so scripts/*.py import this
+module by name.
+"""
+import os
+
+
+def stem_of(path):
+    """The run name of a results file: its base name without .partial/.h5/.hdf5."""
+    base = os.path.basename(path)
+    for suffix in (".partial", ".h5", ".hdf5"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    return base or path
+
+
+def attr(obj, name, default=None):
+    """An HDF5 attribute of obj (None or missing: default), bytes decoded to str."""
+    if obj is None or name not in obj.attrs:
+        return default
+    return text(obj.attrs[name])
+
+
+def text(v):
+    """A value read from HDF5 as str when it is bytes, else unchanged."""
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
