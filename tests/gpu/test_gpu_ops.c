@@ -20,6 +20,7 @@
 #include "device.h"
 #include "model.h"
 #include "ops.h"
+#include "rng.h"
 #include "tests_common.h"
 
 #define TOL_FP32 1e-5
@@ -28,15 +29,12 @@
 static const mdl_ops *cpu, *gpu; /* gpu: the table under test */
 static int bf16;                 /* gpu is the bf16 table */
 
-/* ---- random numbers (splitmix64) ---------------------------------------------------- */
+/* ---- random numbers: the project's counter-based RNG (host/rng.h), one draw each ----- */
 
-static uint64_t rng_state;
+static uint64_t rng_seed, rng_count;
 
 static uint64_t rng_next(void) {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return rng_bits(rng_seed, 0, rng_count++);
 }
 
 /* uniform in [-1, 1), never exactly 0 */
@@ -569,7 +567,7 @@ int main(void) {
     }
     const char *env = getenv("MDL_TEST_SEED");
     uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ (uint64_t)clock() << 32;
-    rng_state = seed;
+    rng_seed = seed;
     printf("test_gpu_ops: seed %llu (MDL_TEST_SEED=%llu repeats this run)\n",
            (unsigned long long)seed, (unsigned long long)seed);
     cpu = cpu_backend();

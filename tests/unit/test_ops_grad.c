@@ -15,6 +15,7 @@
 
 #include "cpu/cpu_ops.h"
 #include "ops.h"
+#include "rng.h"
 #include "tests_common.h"
 
 _Static_assert(sizeof(real) == sizeof(double), "test_ops_grad needs the fp64 build");
@@ -23,15 +24,12 @@ _Static_assert(sizeof(real) == sizeof(double), "test_ops_grad needs the fp64 bui
 #define GRAD_TOL 1e-6   /* relative error, analytic vs numeric */
 #define GRAD_FLOOR 1e-3 /* below this magnitude the error is measured absolutely */
 
-/* ---- random numbers (splitmix64) ---------------------------------------------------- */
+/* ---- random numbers: the project's counter-based RNG (host/rng.h), one draw each ----- */
 
-static uint64_t rng_state;
+static uint64_t rng_seed, rng_count;
 
 static uint64_t rng_next(void) {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return rng_bits(rng_seed, 0, rng_count++);
 }
 
 /* uniform in [-1, 1) */
@@ -595,7 +593,7 @@ static void test_backend_table(void) {
 int main(void) {
     const char *env = getenv("MDL_TEST_SEED");
     uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ (uint64_t)clock() << 32;
-    rng_state = seed;
+    rng_seed = seed;
     printf("test_ops_grad: seed %llu (MDL_TEST_SEED=%llu repeats this run)\n",
            (unsigned long long)seed, (unsigned long long)seed);
 
