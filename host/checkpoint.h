@@ -25,9 +25,8 @@
 
 #include "corpus.h"
 #include "error.h"
-#include "prequential.h"
 #include "real.h"
-#include "results.h"
+#include "records.h"
 
 typedef struct preq_checkpoint {
     uint64_t pass, step; /* the next step to run */

@@ -17,9 +17,11 @@
 #include "cli_run_hooks.h"
 #include "device.h"
 #include "dist.h"
+#include "extract.h"
 #ifdef MDL_HAVE_CUDA
 #include "cuda_backend.h"
 #endif
+#include "model.h"
 #include "prequential.h"
 #include "progress.h"
 #include "results.h"

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist_nccl.h"
+
 #ifdef MDL_HAVE_MPI
 #include <mpi.h>
 #endif
@@ -128,14 +130,6 @@ void dist_broadcast(void *p, size_t n) {
     (void)p, (void)n;
 #endif
 }
-
-#ifdef MDL_HAVE_NCCL
-/* host/dist_nccl.c */
-int dist_nccl_ready(void);
-void dist_nccl_sum(real *x, size_t n);
-int dist_nccl_init(void *stream, mdl_err *err);
-void dist_nccl_finalize(void);
-#endif
 
 void dist_sum_gradients(real *g, size_t n) {
 #ifdef MDL_HAVE_NCCL

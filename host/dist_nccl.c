@@ -11,10 +11,7 @@
 
 #include "dist.h"
 
-int dist_nccl_ready(void);
-void dist_nccl_sum(real *x, size_t n);
-int dist_nccl_init(void *stream, mdl_err *err);
-void dist_nccl_finalize(void);
+#include "dist_nccl.h"
 
 static ncclComm_t comm;
 static cudaStream_t comm_stream;

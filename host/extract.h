@@ -24,23 +24,14 @@
 #include "corpus.h"
 #include "error.h"
 #include "model.h"
-
-struct stream_layout; /* prequential.h */
-
-typedef struct extract_sample {
-    uint64_t position;    /* first prefix byte in the corpus given to extract_positions */
-    uint64_t document;    /* the document holding the first decoded byte */
-    int64_t offset;       /* the first prefix byte relative to that document's start (negative
-                             when the prefix begins in an earlier document) */
-    uint32_t matched;     /* leading decoded bytes equal to the corpus's (S: exact match) */
-    uint8_t stream_start; /* the window starts its stream: the first input is begin-of-stream */
-} extract_sample;
+#include "records.h"
+#include "stream_layout.h"
 
 /* K samples (with replacement, from (seed, group, i)) among the window starts of layout
  * lay over c whose P + S bytes stay inside their stream; *n is 0 when there is none. */
-void extract_positions(const corpus *c, const struct stream_layout *lay, unsigned prefix,
-                       unsigned suffix, const analysis_config *a, uint64_t group,
-                       extract_sample *samples, size_t *n);
+void extract_positions(const corpus *c, const stream_layout *lay, unsigned prefix, unsigned suffix,
+                       const analysis_config *a, uint64_t group, extract_sample *samples,
+                       size_t *n);
 
 /* Decodes every sample (batches of up to max_B sequences of P + S - 1 positions, which
  * the model must allow) and sets its matched count. */

@@ -15,9 +15,7 @@
 #include "ops.h"
 #include "real.h"
 
-#define MDL_VOCAB_OUT 256
-#define MDL_VOCAB_IN 257 /* + begin-of-stream */
-#define MDL_BOS 256
+#define MDL_BOS 256 /* MDL_VOCAB_IN and MDL_VOCAB_OUT: ops.h */
 
 enum {
     P_WTE,

@@ -10,6 +10,11 @@
 
 #include "real.h"
 
+/* The byte vocabulary: the head scores 256 bytes, the embedding has one more row for
+ * begin-of-stream. Here, not in model.h, because the backends size tables by it. */
+#define MDL_VOCAB_OUT 256
+#define MDL_VOCAB_IN 257
+
 typedef struct mdl_ops {
     const char *name;
 

@@ -10,35 +10,12 @@
 
 #include "checkpoint.h"
 #include "dist.h"
+#include "extract.h"
 #include "flops.h"
 #include "lr_schedule.h"
 #include "model.h"
 #include "timer.h"
-
-int stream_layout_make(stream_layout *lay, uint64_t n_bytes, const mdl_config *cfg, mdl_err *err) {
-    memset(lay, 0, sizeof *lay);
-    uint64_t S = cfg->train.streams, T = cfg->train.segment;
-    if (S == 0) return mdl_fail(err, "train.streams must be at least 1");
-    if (S > n_bytes)
-        return mdl_fail(err, "train.streams (%llu) is larger than the corpus (%llu bytes)",
-                        (unsigned long long)S, (unsigned long long)n_bytes);
-    if (T == 0 || T > cfg->model.context)
-        return mdl_fail(err, "train.segment (%llu) must be between 1 and model.context (%u)",
-                        (unsigned long long)T, cfg->model.context);
-    lay->n_bytes = n_bytes;
-    lay->streams = S;
-    lay->stream_len = (n_bytes + S - 1) / S;
-    lay->segment = T;
-    lay->prefix = cfg->model.context - T;
-    lay->memory = cfg->model.memory;
-    lay->steps = (lay->stream_len + T - 1) / T;
-    return 0;
-}
-
-uint64_t stream_layout_seq_len(const stream_layout *lay, uint64_t k) {
-    uint64_t coded_before = k * lay->segment;
-    return (coded_before < lay->prefix ? coded_before : lay->prefix) + lay->segment;
-}
+#include "two_part.h"
 
 /* The streams of a layout this rank codes (dist.h): [first, first + count). With W ranks
  * rank r owns [r*S/W, (r+1)*S/W); the training layout needs W to divide S, evaluations
@@ -50,35 +27,6 @@ typedef struct stream_shard {
 static stream_shard shard_of(const stream_layout *lay) {
     uint64_t W = (uint64_t)dist_world(), r = (uint64_t)dist_rank(), S = lay->streams;
     return (stream_shard){r * S / W, (r + 1) * S / W - r * S / W};
-}
-
-uint64_t stream_layout_stream_bytes(const stream_layout *lay, uint64_t s) {
-    uint64_t start = s * lay->stream_len;
-    uint64_t end = start + lay->stream_len < lay->n_bytes ? start + lay->stream_len : lay->n_bytes;
-    return end > start ? end - start : 0;
-}
-
-/* Positions step k codes over all S streams (every rank's), from the layout alone. */
-static uint64_t stream_layout_coded(const stream_layout *lay, uint64_t k) {
-    uint64_t T = lay->segment, total = 0;
-    for (uint64_t s = 0; s < lay->streams; s++) {
-        uint64_t len = stream_layout_stream_bytes(lay, s);
-        if (len > k * T) total += len - k * T < T ? len - k * T : T;
-    }
-    return total;
-}
-
-/* Positions step k trains on over all S streams: the coded ones, and with prefix_loss
- * also the window's prefix positions inside the stream (coded at earlier steps). */
-static uint64_t stream_layout_trained(const stream_layout *lay, uint64_t k, bool prefix_loss) {
-    if (!prefix_loss) return stream_layout_coded(lay, k);
-    uint64_t n = stream_layout_seq_len(lay, k), first = k * lay->segment - (n - lay->segment);
-    uint64_t total = 0;
-    for (uint64_t s = 0; s < lay->streams; s++) {
-        uint64_t len = stream_layout_stream_bytes(lay, s);
-        if (len > first) total += len - first < n ? len - first : n;
-    }
-    return total;
 }
 
 /* Host-side buffers of one step: this rank's windows of up to `context` positions. */

@@ -9,30 +9,9 @@
 #include "config.h"
 #include "corpus.h"
 #include "error.h"
-#include "extract.h"
 #include "ops.h"
-#include "results.h"
-#include "two_part.h"
-
-/* Stream and segment layout: S streams of L = ceil(N/S) bytes (the last ones shorter),
- * K = ceil(L/T) steps. */
-typedef struct stream_layout {
-    uint64_t n_bytes;    /* N */
-    uint64_t streams;    /* S */
-    uint64_t stream_len; /* L */
-    uint64_t segment;    /* T */
-    uint64_t prefix;     /* P = context - T */
-    uint64_t memory;     /* M = model.memory: rows before the window the model also sees */
-    uint64_t steps;      /* K */
-} stream_layout;
-
-int stream_layout_make(stream_layout *lay, uint64_t n_bytes, const mdl_config *cfg, mdl_err *err);
-
-/* Bytes of stream s (the last streams may be shorter, or empty). */
-uint64_t stream_layout_stream_bytes(const stream_layout *lay, uint64_t s);
-
-/* Sequence length of step k: min(P, k*T) prefix bytes + T. */
-uint64_t stream_layout_seq_len(const stream_layout *lay, uint64_t k);
+#include "records.h"
+#include "stream_layout.h"
 
 typedef struct preq_checkpoint preq_checkpoint; /* checkpoint.h */
 
@@ -62,13 +41,6 @@ typedef struct preq_hooks {
 
 /* prequential_run's return when on_checkpoint stopped the run. */
 #define PREQ_STOPPED 1
-
-/* One pass over the trained documents (train.passes). */
-typedef struct pass_row {
-    double train_bits;   /* bits of each segment just before its update: pass 1's is L_preq */
-    double eval_bits;    /* L(D | theta) with the weights at the end of the pass (NaN: off) */
-    double heldout_bits; /* the held-out documents under those weights (NaN: none) */
-} pass_row;
 
 typedef struct preq_result {
     stream_layout layout;

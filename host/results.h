@@ -11,6 +11,7 @@
 
 #include "corpus.h"
 #include "error.h"
+#include "records.h"
 #include "summary.h"
 
 typedef struct run_meta {
@@ -22,17 +23,6 @@ typedef struct run_meta {
     const char *device; /* device description */
     int threads;
 } run_meta;
-
-/* One row of the per-step curve. */
-typedef struct curve_row {
-    int64_t step;     /* 0-based */
-    int64_t bytes;    /* bytes coded in this step (all streams) */
-    double bits;      /* prequential bits of this step */
-    double cum_bits;  /* bits of steps 0..step */
-    double lr;        /* learning rate of the step's (first) update */
-    double grad_norm; /* global gradient norm before clipping */
-    double elapsed_s; /* seconds since the loop started, at the end of the step */
-} curve_row;
 
 typedef struct results_writer results_writer;
 

@@ -7,8 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "extract.h"
-#include "prequential.h"
+#include "records.h"
 #include "results.h"
 
 /* bytes: trained bytes per pass; heldout_bytes: 0 when none. */

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "records.h"
 #include "results.h"
-#include "two_part.h"
 
 int results_write_two_part(results_writer *w, const two_part_row *rows, size_t n, mdl_err *err);
 

@@ -15,14 +15,7 @@
 
 #include "error.h"
 #include "model.h"
-
-typedef enum { WFMT_FP32, WFMT_BF16, WFMT_INT8, WFMT_INT4, WFMT_COUNT } weight_format;
-
-/* "fp32", "bf16", "int8", "int4" */
-static inline const char *weight_format_name(weight_format f) {
-    static const char *const names[WFMT_COUNT] = {"fp32", "bf16", "int8", "int4"};
-    return f >= 0 && f < WFMT_COUNT ? names[f] : "unknown";
-}
+#include "records.h"
 
 /* Serializes host parameters (model_num_params(m) values, in tensor order) quantized to
  * format f. *out is malloc'd. */
@@ -36,16 +29,5 @@ int weights_deserialize(const model *m, const uint8_t *buf, size_t n, weight_for
 
 /* Size of the zstd -19 compression of buf (what L(theta_q) counts). */
 int zstd19_size(const uint8_t *buf, size_t n, size_t *size, mdl_err *err);
-
-typedef struct two_part_row {
-    weight_format format;
-    uint64_t weight_bytes; /* zstd -19 size of the serialized weights */
-    uint64_t raw_bytes;    /* serialized size before zstd */
-    double weight_bits;    /* 8 x weight_bytes */
-    double data_bits;      /* L(D | theta_q) */
-    double total_bits;     /* weight_bits + data_bits */
-    double total_bpb;      /* total_bits / corpus bytes */
-    double data_bpb;       /* data_bits / corpus bytes */
-} two_part_row;
 
 #endif

@@ -2,7 +2,7 @@
 // positions wpe (and dwpe) is NULL and the position term is left out.
 #include "cuda_common.h"
 #include "cuda_ops.h"
-#include "model.h" // MDL_VOCAB_IN: the rows of wte (ops.h passes no vocabulary size)
+#include "ops.h" // MDL_VOCAB_IN: the rows of wte (the ops pass no vocabulary size)
 
 __global__ void embedding_forward_kernel(float *out, const int *tokens, const float *wte,
                                          const float *wpe, int N, int T, int C) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extract.h"
 #include "prequential.h"
 #include "rng.h"
 #include "tests_common.h"
