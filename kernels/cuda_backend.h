@@ -36,7 +36,7 @@ void cuda_backend_shutdown(void);
 size_t cuda_backend_free_memory(void);
 
 /* The stream every op runs on (a cudaStream_t), for NCCL's reductions of the gradients
- * (host/dist_nccl.c) to run in order with the ops. */
+ * (host/dist/dist_nccl.c) to run in order with the ops. */
 void *cuda_backend_stream(void);
 
 #ifdef __cplusplus

@@ -36,7 +36,7 @@ sgemm = re.findall(r"n = (\d+)\s+([\d.]+) GFLOP/s", info)
 print(f"# CPU throughput ({datetime.date.today()}, {cpu}, {sys.argv[3]} threads)\n")
 print("Command: `scripts/bench_cpu.sh`. Each run trains the ladder config on the first bytes")
 print("of /usr/share/common-licenses (8 streams x 128-byte segments, context 256, no final")
-print("evaluation). MFU = model FLOP/s (host/flops.h) / sgemm FLOP/s measured in the same")
+print("evaluation). MFU = model FLOP/s (host/model/flops.h) / sgemm FLOP/s measured in the same")
 print("run just after the model's loop (`peak_flops` in the results file).\n")
 print("sgemm (`mdlbench info --bench`, before the runs): " +
       ", ".join(f"n={n}: {g} GFLOP/s" for n, g in sgemm) + "\n")

@@ -61,7 +61,7 @@
 #   TWIN_MODULES="torch numpy yaml h5py"  the Python packages the twin needs
 #   BUDGET_S=520       seconds for the whole script
 #   PEAK_FLOPS=790e12  bf16 peak for the summary's MFU (KINDS.md: 788 TFLOP/s measured on
-#                      one H200); `mdlbench report` uses its own table (host/cli_report.c)
+#                      one H200); `mdlbench report` uses its own table (host/cli/cli_report.c)
 #   JOBS=16            build parallelism;  BUILD_DIR=build-gpu
 #   PYTHON=python3     the python with torch (and h5py, numpy, PyYAML)
 #   SKIP_BUILD=1       use an existing BUILD_DIR as it is
@@ -372,7 +372,7 @@ for m in models.split():
             notes.append(f"- {m} torch {name}: {j['steps_run']} steps from step {j['start_step']}, "
                          f"{fmt(j.get('timed_s'), '{:.1f}')} s timed, {j['train_s']:.1f} s in the loop "
                          f"(compilation included), peak memory {fmt((j.get('peak_cuda_memory_bytes') or 0) / 2**30, '{:.1f}')} GiB")
-out("\nModel FLOPs per byte: host/flops.h (6 P_ne B n + 6 L d B n^2 per update) for all three. mdlbench "
+out("\nModel FLOPs per byte: host/model/flops.h (6 P_ne B n + 6 L d B n^2 per update) for all three. mdlbench "
     "is timed from its /curve (steps from ceil(P/T)+3 on), the twin from the step after its warm-up "
     "(it starts at the first full-window step, so torch.compile compiles one shape).\n")
 out("\n".join(notes))

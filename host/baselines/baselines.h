@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../corpus.h"
-#include "../error.h"
+#include "corpus.h"
+#include "error.h"
 
 /* ---- classical codecs (codecs.c, one codec_<name>.c per library) ---------------------- */
 
@@ -17,8 +17,8 @@ typedef enum { CODEC_GZIP, CODEC_BZIP2, CODEC_XZ, CODEC_ZSTD, CODEC_BROTLI } cod
 
 typedef struct codec_spec {
     codec_id id;
-    int level;    /* gzip 1-9, bzip2 1-9, xz 0-9, zstd 1-22, brotli 0-11 */
-    int extreme;  /* xz: the "e" presets (LZMA_PRESET_EXTREME) */
+    int level;     /* gzip 1-9, bzip2 1-9, xz 0-9, zstd 1-22, brotli 0-11 */
+    int extreme;   /* xz: the "e" presets (LZMA_PRESET_EXTREME) */
     int long_mode; /* zstd: long-distance matching, window covering the input up to the
                       library's limit (implies --ultra for levels > 19) */
 } codec_spec;
@@ -32,8 +32,8 @@ int codec_parse_list(const char *list, codec_spec **specs, size_t *n, mdl_err *e
  * "zstd 1.5.4 --ultra -22 --long", "brotli 1.0.9 -11 --large_window", "gzip (zlib
  * 1.2.13) -9", "bzip2 1.0.8 -9". */
 void codec_label(const codec_spec *s, char *buf, size_t n);
-const char *codec_name(codec_id id);      /* "gzip", "bzip2", ... */
-const char *codec_version(codec_id id);   /* the library's runtime version string */
+const char *codec_name(codec_id id);    /* "gzip", "bzip2", ... */
+const char *codec_version(codec_id id); /* the library's runtime version string */
 /* Level as written in --codecs: "9", "9e", "22-long". */
 void codec_level_text(const codec_spec *s, char *buf, size_t n);
 

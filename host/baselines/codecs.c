@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../timer.h"
+#include "timer.h"
 #include "codec_impl.h"
 
 /* indexed by codec_id */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../timer.h"
+#include "timer.h"
 
 static void fill_ratios(baseline_row *r) {
     double n = (double)r->original_bytes;

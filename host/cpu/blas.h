@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../real.h"
+#include "real.h"
 
 static inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, real alpha,
                         const real *A, int lda, const real *B, int ldb, real beta, real *C,

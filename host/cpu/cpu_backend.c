@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ops.h"
+#include "ops.h"
 #include "cpu_ops.h"
 
 /* Zeroed, 64-byte aligned (cache lines and AVX-512 loads). */

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../real.h"
+#include "real.h"
 
 /* embedding.c: out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]; wpe (and dwpe) NULL: no
  * position term (the model's position is not learned). */

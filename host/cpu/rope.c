@@ -11,7 +11,7 @@
 
 #include "cpu_ops.h"
 
-#include "../rope.h"
+#include "rope.h"
 
 static void rotate_head(real *x, const real *cs, const real *sn, int half) {
     for (int i = 0; i < half; i++) {

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "cuda_backend.h"
-#include "device.h"
+#include "cuda_device.h"
 #include "model.h"
 #include "prequential.h"
 #include "rng.h"
@@ -213,7 +213,7 @@ static void test_causality(const mdl_ops *gpu, model_position position, uint64_t
 }
 
 int main(void) {
-    if (cuda_device_count() == 0) {
+    if (mdl_cuda_device_count() == 0) {
         printf("SKIP: no CUDA device\n");
         return 77;
     }

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "cuda_backend.h"
-#include "device.h"
+#include "cuda_device.h"
 #include "model.h"
 #include "ops.h"
 #include "rng.h"
@@ -29,7 +29,7 @@
 static const mdl_ops *cpu, *gpu; /* gpu: the table under test */
 static int bf16;                 /* gpu is the bf16 table */
 
-/* ---- random numbers: the project's counter-based RNG (host/rng.h), one draw each ----- */
+/* ---- random numbers: the project's counter-based RNG (host/util/rng.h), one draw each ----- */
 
 static uint64_t rng_seed, rng_count;
 
@@ -556,7 +556,7 @@ static void test_memory(void) {
 }
 
 int main(void) {
-    if (cuda_device_count() == 0) {
+    if (mdl_cuda_device_count() == 0) {
         printf("SKIP: no CUDA device\n");
         return 77;
     }

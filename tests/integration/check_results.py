@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Checks an mdlbench results file against the schema (host/results.c,
-host/results_analysis.c) and the accounting identities between its parts, including
+"""Checks an mdlbench results file against the schema (host/results/results.c,
+host/results/results_analysis.c) and the accounting identities between its parts, including
 /passes and the extraction test (/extraction, /documents/extract_*) when present; the
 summary fields they added are optional (older files lack them).
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes a small but schema-faithful mdlbench results file (README "Results file",
-host/results.c) for tests of the readers (scripts/plot.py): a complete run over three
+host/results/results.c) for tests of the readers (scripts/plot.py): a complete run over three
 documents, a 50-step curve whose bits per byte fall with the steps, the summary, a
 baselines table (two codecs, an order-2 context model, the order-0 entropy), a /passes
 group (one row per pass) and, with

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baselines/baselines.h"
+#include "baselines.h"
 #include "tests_common.h"
 
 /* xorshift64*: deterministic test data */

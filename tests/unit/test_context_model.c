@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "baselines/baselines.h"
+#include "baselines.h"
 #include "corpus.h"
 #include "tests_common.h"
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "corpus.h"
-#include "prequential.h"
+#include "stream_layout.h"
 #include "tests_common.h"
 
 static void write_file(const char *dir, const char *name, const char *text) {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cpu/cpu_ops.h"
+#include "cpu_ops.h"
 #include "ops.h"
 #include "rng.h"
 #include "tests_common.h"
@@ -24,7 +24,7 @@ _Static_assert(sizeof(real) == sizeof(double), "test_ops_grad needs the fp64 bui
 #define GRAD_TOL 1e-6   /* relative error, analytic vs numeric */
 #define GRAD_FLOOR 1e-3 /* below this magnitude the error is measured absolutely */
 
-/* ---- random numbers: the project's counter-based RNG (host/rng.h), one draw each ----- */
+/* ---- random numbers: the project's counter-based RNG (host/util/rng.h), one draw each ----- */
 
 static uint64_t rng_seed, rng_count;
 

@@ -1,4 +1,4 @@
-/* Serialized quantized weights (host/two_part.c): fp32 round-trips bit for bit, bf16 is
+/* Serialized quantized weights (host/model/two_part.c): fp32 round-trips bit for bit, bf16 is
  * round-to-nearest-even, int8 and int4 stay within half a scale step with the row or
  * group maximum on the top level, sizes follow the documented layout, and malformed
  * buffers are errors. */

@@ -63,7 +63,7 @@ typedef struct preq_result {
     extract_sample *extract[2];
     size_t n_extract[2];
     double train_s;     /* seconds in the prequential loop */
-    double model_flops; /* model FLOPs of the loop (host/flops.h) */
+    double model_flops; /* model FLOPs of the loop (host/model/flops.h) */
 } preq_result;
 
 /* Held-out documents of c (corpus_mark_holdout) are neither coded prequentially nor

@@ -1,4 +1,4 @@
-/* Which compute devices this build can use. */
+/* Which CUDA devices this build can use (cpu_describe.h describes the CPU). */
 #ifndef MDL_DEVICE_H
 #define MDL_DEVICE_H
 
@@ -12,8 +12,5 @@ int cuda_device_describe(int i, char *buf, size_t n);
 
 /* CUDA runtime version the binary was built against, e.g. "13.0", or "none". */
 const char *cuda_build_version(void);
-
-/* "cpu: <model name> (<threads> threads)" for the results file and reports. */
-void cpu_describe(char *buf, size_t n, int threads);
 
 #endif

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "baseline_print.h"
-#include "baselines/baseline_set.h"
+#include "baseline_set.h"
 #include "cli.h"
 #include "results_baselines.h"
 #include "version.h"

@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include "cli.h"
+#include "cpu_describe.h"
 #include "device.h"
 #include "sgemm_bench.h"
 #include "version.h"
@@ -83,10 +84,9 @@ int cmd_info(int argc, char **argv) {
     }
     /* cuda_build_version() is "none (CPU-only build)" without the CUDA backend */
     int has_cuda = strncmp(cuda_build_version(), "none", 4) != 0;
-    printf("  backends     cpu%s\n",
-           !has_cuda    ? " (built without CUDA)"
-           : n_gpu == 0 ? ", cuda-fp32, cuda-bf16 (no usable GPU here)"
-                        : ", cuda-fp32, cuda-bf16");
+    printf("  backends     cpu%s\n", !has_cuda    ? " (built without CUDA)"
+                                     : n_gpu == 0 ? ", cuda-fp32, cuda-bf16 (no usable GPU here)"
+                                                  : ", cuda-fp32, cuda-bf16");
     if (bench) {
         printf("sgemm (fp32, %d threads)\n", threads);
         static const int sizes[] = {256, 512, 1024, 2048};

@@ -568,8 +568,8 @@ void model_update(model *m, const train_config *tc, double lr, double grad_norm)
         size_t n = m->tensor_size[t];
         float wd = tensor_decays(t) ? (float)tc->weight_decay : 0.0f;
         m->ops->adamw_update(m->params + off, m->grads + off, m->adam_m + off, m->adam_v + off, n,
-                             (float)tensor_lr(t, tc, lr), (float)tc->beta1, (float)tc->beta2, (float)tc->eps, wd,
-                             (float)scale, m->adam_t);
+                             (float)tensor_lr(t, tc, lr), (float)tc->beta1, (float)tc->beta2,
+                             (float)tc->eps, wd, (float)scale, m->adam_t);
         off += n;
     }
 }

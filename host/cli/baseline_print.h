@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "baselines/baseline_set.h"
+#include "baseline_set.h"
 #include "cli.h"
 
 /* text, markdown or csv (header included); filename labels every row */

@@ -15,7 +15,7 @@
  *   /doc_preq_bits     float64[trained documents]
  *   /passes/{train_bits, eval_bits, heldout_bits}  float64[train.passes]
  *   /curve/{step, bytes, bits, cum_bits, lr, grad_norm, elapsed_s}   the prequential
- *      pass's rows so far (results.h curve_row)
+ *      pass's rows so far (records.h curve_row)
  * A file written by `mdlbench init-weights` has the same layout at pass 0, step 0. */
 #ifndef MDL_CHECKPOINT_H
 #define MDL_CHECKPOINT_H

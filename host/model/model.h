@@ -72,7 +72,7 @@ void model_set_optimizer(model *m, const real *adam_m, const real *adam_v, uint6
 /* Tensor names in order ("wte", "wpe", "ln1w", ...), for files other programs read. */
 const char *model_tensor_name(int tensor);
 
-/* Deterministic initialisation from the counter-based RNG (host/rng.h), computed on the
+/* Deterministic initialisation from the counter-based RNG (host/util/rng.h), computed on the
  * host and uploaded, so every backend starts from identical weights: N(0, 0.02) for
  * matrices and embeddings, residual projections scaled by 1/sqrt(2 n_layer), LayerNorm
  * weights 1, biases 0, the head zero when zero_init_head. */

@@ -12,9 +12,10 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "baselines/baseline_set.h"
+#include "baseline_set.h"
 #include "cli.h"
 #include "cli_run_hooks.h"
+#include "cpu_describe.h"
 #include "device.h"
 #include "dist.h"
 #include "extract.h"

@@ -3,7 +3,7 @@
 #ifndef MDL_RESULTS_BASELINES_H
 #define MDL_RESULTS_BASELINES_H
 
-#include "baselines/baseline_set.h"
+#include "baseline_set.h"
 #include "results.h"
 
 /* Writes the table (and per-document bits when present) and flushes. */
