@@ -80,7 +80,11 @@ int cmd_init_weights(int argc, char **argv) {
         free(yaml);
         return cli_error("%s", err.msg);
     }
-    model_init_weights(m, cfg.train.seed);
+    if (model_init_weights(m, cfg.train.seed, &err) != 0) {
+        model_destroy(m);
+        free(yaml);
+        return cli_error("%s", err.msg);
+    }
     size_t P = model_num_params(m), sizes[MDL_NUM_PARAM_TENSORS];
     for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) sizes[t] = model_tensor_size(m, t);
     pass_row *passes = calloc(cfg.train.passes, sizeof *passes);

@@ -13,6 +13,14 @@
 static int g_rank = 0, g_world = 1, g_local_rank = 0, g_local_world = 1;
 static int g_started = 0; /* dist_init started MPI */
 
+#ifdef MDL_HAVE_MPI
+/* Elements per message: bounds the receive buffer for large models. */
+#define DIST_CHUNK ((size_t)1 << 20)
+/* The reductions' fp64 buffers, allocated once by dist_init: a collective cannot fail on
+ * one rank alone without leaving the others waiting. */
+static double *g_acc, *g_tmp;
+#endif
+
 /* The world size the launcher announces in the environment (1 when none). */
 static long launcher_world(void) {
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE",
@@ -46,6 +54,11 @@ int dist_init(int *argc, char ***argv, mdl_err *err) {
         MPI_Comm_size(node, &g_local_world);
         MPI_Comm_free(&node);
     }
+    if (!g_acc) g_acc = malloc(DIST_CHUNK * sizeof *g_acc);
+    if (!g_tmp) g_tmp = malloc(DIST_CHUNK * sizeof *g_tmp);
+    int failed = !g_acc || !g_tmp;
+    dist_max_int(&failed, 1);
+    if (failed) return mdl_fail(err, "out of memory for the reduction buffers of the ranks");
     return 0;
 #else
     (void)argc, (void)argv;
@@ -70,9 +83,6 @@ int dist_local_world(void) {
 }
 
 #ifdef MDL_HAVE_MPI
-/* Elements per message: bounds the receive buffer for large models. */
-#define DIST_CHUNK ((size_t)1 << 20)
-
 /* Rank 0 receives every other rank's chunk in rank order and adds it to acc (fp64); the
  * callers convert from and to their element type. */
 static void sum_chunk_to_root(double *acc, double *tmp, size_t n) {
@@ -92,13 +102,10 @@ void dist_sum_double(double *x, size_t n) {
 #ifdef MDL_HAVE_MPI
     if (g_world <= 1 || n == 0) return;
     size_t cap = n < DIST_CHUNK ? n : DIST_CHUNK;
-    double *tmp = malloc(cap * sizeof *tmp);
-    if (!tmp) MPI_Abort(MPI_COMM_WORLD, 70); /* a few MB; nothing sensible to do */
     for (size_t off = 0; off < n; off += cap) {
         size_t m = n - off < cap ? n - off : cap;
-        sum_chunk_to_root(x + off, tmp, m);
+        sum_chunk_to_root(x + off, g_tmp, m);
     }
-    free(tmp);
 #else
     (void)x, (void)n;
 #endif
@@ -108,15 +115,13 @@ void dist_sum_real(real *x, size_t n) {
 #ifdef MDL_HAVE_MPI
     if (g_world <= 1 || n == 0) return;
     size_t cap = n < DIST_CHUNK ? n : DIST_CHUNK;
-    double *acc = malloc(cap * sizeof *acc), *tmp = malloc(cap * sizeof *tmp);
-    if (!acc || !tmp) MPI_Abort(MPI_COMM_WORLD, 70);
+    double *acc = g_acc, *tmp = g_tmp;
     for (size_t off = 0; off < n; off += cap) {
         size_t m = n - off < cap ? n - off : cap;
         for (size_t i = 0; i < m; i++) acc[i] = (double)x[off + i];
         sum_chunk_to_root(acc, tmp, m);
         for (size_t i = 0; i < m; i++) x[off + i] = (real)acc[i];
     }
-    free(acc), free(tmp);
 #else
     (void)x, (void)n;
 #endif
@@ -172,6 +177,8 @@ void dist_finalize(void) {
     dist_nccl_finalize();
 #endif
 #ifdef MDL_HAVE_MPI
+    free(g_acc), free(g_tmp);
+    g_acc = g_tmp = NULL;
     if (g_started) {
         MPI_Finalize();
         g_started = 0;

@@ -255,9 +255,10 @@ const char *model_tensor_name(int tensor) {
     return tensor >= 0 && tensor < MDL_NUM_PARAM_TENSORS ? names[tensor] : "?";
 }
 
-void model_init_weights(model *m, uint64_t seed) {
+int model_init_weights(model *m, uint64_t seed, mdl_err *err) {
     const model_config *c = &m->cfg;
     real *host = malloc(m->n_params * sizeof(real));
+    if (!host) return mdl_fail(err, "out of memory for the initial weights");
     const double std = 0.02;
     /* GPT-2: residual projections shrink with depth so the residual stream stays O(1) */
     const double proj_std = std / sqrt(2.0 * c->n_layer);
@@ -293,6 +294,7 @@ void model_init_weights(model *m, uint64_t seed) {
     m->ops->zero(m->adam_v, m->n_params * sizeof(real));
     m->adam_t = 0;
     free(host);
+    return 0;
 }
 
 /* Per-layer slices of the stacked activation buffers for the current B x T. */

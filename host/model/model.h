@@ -75,8 +75,8 @@ const char *model_tensor_name(int tensor);
 /* Deterministic initialisation from the counter-based RNG (host/util/rng.h), computed on the
  * host and uploaded, so every backend starts from identical weights: N(0, 0.02) for
  * matrices and embeddings, residual projections scaled by 1/sqrt(2 n_layer), LayerNorm
- * weights 1, biases 0, the head zero when zero_init_head. */
-void model_init_weights(model *m, uint64_t seed);
+ * weights 1, biases 0, the head zero when zero_init_head. Fails only without host memory. */
+int model_init_weights(model *m, uint64_t seed, mdl_err *err);
 
 /* Parameters as one flat array (backend memory), in tensor order; for tests. */
 real *model_params(model *m);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prequential.h"
 #include "rng.h"
 
 void extract_geometry(const mdl_config *cfg, unsigned *prefix, unsigned *suffix) {
@@ -15,9 +14,9 @@ void extract_geometry(const mdl_config *cfg, unsigned *prefix, unsigned *suffix)
     *suffix = a->extract_suffix ? a->extract_suffix : cfg->train.segment;
 }
 
-void extract_positions(const corpus *c, const struct stream_layout *lay, unsigned prefix,
-                       unsigned suffix, const analysis_config *a, uint64_t group,
-                       extract_sample *samples, size_t *n) {
+int extract_positions(const corpus *c, const stream_layout *lay, unsigned prefix, unsigned suffix,
+                      const analysis_config *a, uint64_t group, extract_sample *samples, size_t *n,
+                      mdl_err *err) {
     uint64_t window = (uint64_t)prefix + suffix;
     /* a window's positions before its segment: the prefix and the memory rows */
     uint64_t T = lay->segment, p = lay->prefix + lay->memory, L = lay->stream_len, count = 0;
@@ -25,7 +24,10 @@ void extract_positions(const corpus *c, const struct stream_layout *lay, unsigne
     /* candidates: every stream's distinct window starts, in order */
     uint64_t *cand = malloc((size_t)(lay->streams * (lay->steps + 1)) * sizeof *cand);
     uint8_t *at_start = malloc((size_t)(lay->streams * (lay->steps + 1)));
-    if (!cand || !at_start) abort(); /* 9 bytes per step and stream */
+    if (!cand || !at_start) {
+        free(cand), free(at_start);
+        return mdl_fail(err, "out of memory for the extraction test's window starts");
+    }
     for (uint64_t s = 0; s < lay->streams; s++) {
         uint64_t len = stream_layout_stream_bytes(lay, s);
         for (uint64_t k = 0; k < lay->steps; k++) {
@@ -45,6 +47,7 @@ void extract_positions(const corpus *c, const struct stream_layout *lay, unsigne
     }
     free(cand);
     free(at_start);
+    return 0;
 }
 
 /* Index of the largest logit (the first on ties). */
@@ -55,8 +58,8 @@ static int argmax(const real *logits) {
     return best;
 }
 
-void extract_decode(model *m, int max_B, const corpus *c, unsigned prefix, unsigned suffix,
-                    extract_sample *samples, size_t n) {
+int extract_decode(model *m, int max_B, const corpus *c, unsigned prefix, unsigned suffix,
+                   extract_sample *samples, size_t n, mdl_err *err) {
     /* as in training, position j's input is the byte before its target: a sequence is the
      * byte before the window (begin-of-stream at a stream start), the P prefix bytes and
      * the decoded ones; W positions at most */
@@ -66,7 +69,10 @@ void extract_decode(model *m, int max_B, const corpus *c, unsigned prefix, unsig
     real *logits = malloc((size_t)MDL_VOCAB_OUT * sizeof *logits);
     int *live = malloc((size_t)max_B * sizeof *live);
     uint8_t *truth = malloc((size_t)max_B * W);
-    if (!tokens || !seq || !logits || !live || !truth) abort(); /* a few kB */
+    if (!tokens || !seq || !logits || !live || !truth) {
+        free(tokens), free(seq), free(logits), free(live), free(truth);
+        return mdl_fail(err, "out of memory for the extraction test's decoding");
+    }
     for (size_t first = 0; first < n; first += (size_t)max_B) {
         int B = (int)(n - first < (size_t)max_B ? n - first : (size_t)max_B);
         for (int b = 0; b < B; b++) {
@@ -103,6 +109,7 @@ void extract_decode(model *m, int max_B, const corpus *c, unsigned prefix, unsig
         }
     }
     free(tokens), free(seq), free(logits), free(live), free(truth);
+    return 0;
 }
 
 void extract_rates(const extract_sample *samples, size_t n, uint32_t suffix, double *exact_rate,

@@ -29,14 +29,14 @@
 
 /* K samples (with replacement, from (seed, group, i)) among the window starts of layout
  * lay over c whose P + S bytes stay inside their stream; *n is 0 when there is none. */
-void extract_positions(const corpus *c, const stream_layout *lay, unsigned prefix, unsigned suffix,
-                       const analysis_config *a, uint64_t group, extract_sample *samples,
-                       size_t *n);
+int extract_positions(const corpus *c, const stream_layout *lay, unsigned prefix, unsigned suffix,
+                      const analysis_config *a, uint64_t group, extract_sample *samples, size_t *n,
+                      mdl_err *err);
 
 /* Decodes every sample (batches of up to max_B sequences of P + S - 1 positions, which
  * the model must allow) and sets its matched count. */
-void extract_decode(model *m, int max_B, const corpus *c, unsigned prefix, unsigned suffix,
-                    extract_sample *samples, size_t n);
+int extract_decode(model *m, int max_B, const corpus *c, unsigned prefix, unsigned suffix,
+                   extract_sample *samples, size_t n, mdl_err *err);
 
 /* The prefix and suffix lengths analysis.extract_prefix/suffix stand for (0: defaults). */
 void extract_geometry(const mdl_config *cfg, unsigned *prefix, unsigned *suffix);

@@ -252,11 +252,13 @@ static int run_extraction(model *m, const mdl_config *cfg, const corpus *c, cons
         if (!groups[g] || groups[g]->n_docs == 0) continue;
         out->extract[g] = malloc(a->extract_samples * sizeof *out->extract[g]);
         if (!out->extract[g]) return mdl_fail(err, "out of memory for the extraction samples");
-        extract_positions(groups[g], &lays[g], P, S, a, (uint64_t)g, out->extract[g],
-                          &out->n_extract[g]);
+        if (extract_positions(groups[g], &lays[g], P, S, a, (uint64_t)g, out->extract[g],
+                              &out->n_extract[g], err) != 0)
+            return -1;
         model_segment_memory_reset(m); /* a sample is decoded from its P bytes alone */
-        extract_decode(m, (int)(cfg->train.streams / (unsigned)dist_world()), groups[g], P, S,
-                       out->extract[g], out->n_extract[g]);
+        if (extract_decode(m, (int)(cfg->train.streams / (unsigned)dist_world()), groups[g], P, S,
+                           out->extract[g], out->n_extract[g], err) != 0)
+            return -1;
     }
     return 0;
 }
@@ -432,7 +434,11 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
         model_destroy(m);
         return mdl_fail(err, "the model could not be created on another rank");
     }
-    model_init_weights(m, tc->seed);
+    failed = model_init_weights(m, tc->seed, err) != 0;
+    if (agree(failed)) {
+        model_destroy(m);
+        return failed ? -1 : mdl_fail(err, "the weights could not be initialised on another rank");
+    }
     out->n_params = model_num_params(m);
     out->n_params_nonembedding = model_num_params_nonembedding(m);
 

@@ -50,8 +50,8 @@ static void test_gradients(const model_config *cfg, uint64_t seed) {
     mdl_err err;
     CHECKF(model_create(&mc, cfg, B, cpu_backend(), &err) == 0, "%s", err.msg);
     CHECKF(model_create(&mg, cfg, B, gpu, &err) == 0, "%s", err.msg);
-    model_init_weights(mc, seed);
-    model_init_weights(mg, seed);
+    CHECK(model_init_weights(mc, seed, NULL) == 0);
+    CHECK(model_init_weights(mg, seed, NULL) == 0);
 
     int tokens[B * T], targets[B * T];
     real weights[B * T], bits_c[B * T], bits_g[B * T];
@@ -179,7 +179,7 @@ static void test_causality(const mdl_ops *gpu, model_position position, uint64_t
     model *m;
     mdl_err err;
     CHECKF(model_create(&m, &mc, B, gpu, &err) == 0, "%s", err.msg);
-    model_init_weights(m, seed);
+    CHECK(model_init_weights(m, seed, NULL) == 0);
     size_t V = MDL_VOCAB_OUT, row = V * sizeof(real), nlog = (size_t)B * T * V;
     int tokens[B * T], changed[B * T];
     for (int i = 0; i < B * T; i++) tokens[i] = (int)(rng_bits(seed, 1, i) % MDL_VOCAB_IN);

@@ -36,14 +36,14 @@ static void check_positions(const corpus *c, const mdl_config *cfg) {
     size_t na, nb;
     analysis_config an = cfg->analysis;
     an.extract_samples = 64;
-    extract_positions(c, &lay, P, S, &an, 0, a, &na);
-    extract_positions(c, &lay, P, S, &an, 0, b, &nb);
+    CHECK(extract_positions(c, &lay, P, S, &an, 0, a, &na, NULL) == 0);
+    CHECK(extract_positions(c, &lay, P, S, &an, 0, b, &nb, NULL) == 0);
     CHECK(na == 64 && nb == 64);
     for (size_t i = 0; i < 64; i++) /* fixed by the seed */
         CHECK(a[i].position == b[i].position && a[i].document == b[i].document);
     int differs = 0;
     an.extract_seed++;
-    extract_positions(c, &lay, P, S, &an, 0, b, &nb);
+    CHECK(extract_positions(c, &lay, P, S, &an, 0, b, &nb, NULL) == 0);
     for (size_t i = 0; i < 64; i++) {
         uint64_t s = a[i].position / lay.stream_len, off = a[i].position % lay.stream_len;
         CHECKF(off == 0 || (off + lay.prefix) % lay.segment == 0,

@@ -24,7 +24,7 @@ static void check_position(model_position position, uint64_t seed) {
     model *m;
     mdl_err err;
     CHECK(model_create(&m, &mc, B, cpu_backend(), &err) == 0);
-    model_init_weights(m, seed);
+    CHECK(model_init_weights(m, seed, NULL) == 0);
     size_t V = MDL_VOCAB_OUT, row = V * sizeof(real);
 
     int tokens[B * T], changed[B * T];

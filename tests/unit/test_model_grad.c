@@ -38,7 +38,7 @@ static void check_position(model_position position, unsigned memory, uint64_t se
     model *m;
     mdl_err err;
     CHECK(model_create(&m, &mc, B, cpu_backend(), &err) == 0);
-    model_init_weights(m, seed);
+    CHECK(model_init_weights(m, seed, NULL) == 0);
     /* perturb every parameter so LayerNorm weights, biases and the head are generic */
     size_t P = model_num_params(m);
     real *params = model_params(m);
@@ -126,7 +126,7 @@ static void check_lr_scales(uint64_t seed) {
     }
     for (int k = 0; k < 2; k++) {
         CHECK(model_create(&m[k], &mc, B, cpu_backend(), &err) == 0);
-        model_init_weights(m[k], seed);
+        CHECK(model_init_weights(m[k], seed, NULL) == 0);
         model_forward(m[k], tokens, B, T);
         model_backward(m[k], targets, w);
         model_update(m[k], k ? &scaled : &plain, 1e-3, model_grad_norm(m[k]));
@@ -135,7 +135,7 @@ static void check_lr_scales(uint64_t seed) {
     real *init = malloc(P * sizeof *init);
     model *fresh;
     CHECK(model_create(&fresh, &mc, B, cpu_backend(), &err) == 0);
-    model_init_weights(fresh, seed);
+    CHECK(model_init_weights(fresh, seed, NULL) == 0);
     model_get_params(fresh, init);
     const real *p0 = model_params(m[0]), *p1 = model_params(m[1]);
     for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {

@@ -130,7 +130,7 @@ int main(void) {
     CHECK(strcmp(weight_format_name(WFMT_INT4), "int4") == 0);
 
     model *m = make_model(40);
-    model_init_weights(m, 1234);
+    CHECK(model_init_weights(m, 1234, NULL) == 0);
     size_t np = model_num_params(m);
     real *p = malloc(np * sizeof(real)), *d = malloc(np * sizeof(real));
     model_get_params(m, p);
@@ -179,7 +179,7 @@ int main(void) {
     bad[4] = 2;
     expect_reject(m, bad, na, WFMT_FP32, "wrong version");
     model *other = make_model(44);
-    model_init_weights(other, 1);
+    CHECK(model_init_weights(other, 1, NULL) == 0);
     real *po = malloc(model_num_params(other) * sizeof(real));
     model_get_params(other, po);
     uint8_t *o;
