@@ -409,148 +409,214 @@ static int restore(model *m, const preq_checkpoint *cp, const corpus *c, loop_st
 
 /* The loop over the trained documents c (a view); held (or NULL) are the held-out ones,
  * whose final-model bits go to held_bits. Starts from resume when given. */
+/* What one run of the loop works with: its inputs, the model and the buffers. */
+typedef struct trainer {
+    const mdl_config *cfg;
+    const corpus *c, *held; /* held: NULL unless there are held-out documents */
+    const preq_hooks *hooks;
+    preq_result *out;
+    const stream_layout *lay;
+    stream_shard sh;
+    model *m;
+    step_batch b;
+    double *scratch; /* per-document bits nobody keeps */
+    loop_state ls;
+} trainer;
+
+/* The model with the initial weights, on every rank or on none. */
+static int create_model(trainer *t, const mdl_ops *ops, mdl_err *err) {
+    int failed = model_create(&t->m, &t->cfg->model, (int)t->sh.count, ops, err) != 0;
+    if (agree(failed)) {
+        if (!failed) model_destroy(t->m);
+        t->m = NULL; /* a failed model_create has cleaned up after itself */
+        return failed ? -1 : mdl_fail(err, "the model could not be created on another rank");
+    }
+    failed = model_init_weights(t->m, t->cfg->train.seed, err) != 0;
+    if (agree(failed))
+        return failed ? -1 : mdl_fail(err, "the weights could not be initialised on another rank");
+    t->out->n_params = model_num_params(t->m);
+    t->out->n_params_nonembedding = model_num_params_nonembedding(t->m);
+    return 0;
+}
+
+/* The step buffers, the per-document arrays and the pass table. */
+static int alloc_buffers(trainer *t, mdl_err *err) {
+    const mdl_config *cfg = t->cfg;
+    const corpus *c = t->c;
+    preq_result *out = t->out;
+    size_t n_held = t->held ? t->held->n_docs : 0;
+    size_t n_scratch = (c->n_docs > n_held ? c->n_docs : n_held) + 1;
+    t->scratch = calloc(n_scratch, sizeof *t->scratch);
+    out->n_passes = cfg->train.passes;
+    out->passes = malloc(cfg->train.passes * sizeof *out->passes);
+    out->doc_preq_bits = calloc(c->n_docs, sizeof(double));
+    if (cfg->run.eval_final) out->doc_final_bits = calloc(c->n_docs, sizeof(double));
+    t->ls = (loop_state){
+        .n_docs = c->n_docs, .doc_all = calloc(c->n_docs + 1, sizeof(double)), .mc = &cfg->model};
+    if (agree(alloc_batch(&t->b, t->sh.count, cfg->model.context) != 0 || !out->doc_preq_bits ||
+              !t->scratch || !out->passes || !t->ls.doc_all ||
+              (cfg->run.eval_final && !out->doc_final_bits)))
+        return mdl_fail(err, "out of memory for the step buffers");
+    for (size_t e = 0; e < out->n_passes; e++) out->passes[e] = (pass_row){0.0, NAN, NAN};
+    return 0;
+}
+
+static void trainer_free(trainer *t) {
+    free_batch(&t->b);
+    free(t->scratch);
+    free(t->ls.doc_all);
+    model_destroy(t->m);
+}
+
+/* Step k of pass e: code, then train. The first pass is the prequential code and gives
+ * the curve row; a later pass reports its progress, which may stop the run. */
+static int run_step(trainer *t, uint64_t e, uint64_t k, const char *what, mdl_err *err) {
+    const train_config *tc = &t->cfg->train;
+    const stream_layout *lay = t->lay;
+    const preq_hooks *hooks = t->hooks;
+    preq_result *out = t->out;
+    uint64_t R = tc->repeats_per_step, total_updates = lay->steps * R * tc->passes;
+    double lr = 0.0, norm = 0.0;
+    double step_bits =
+        train_step(t->m, &t->b, lay, t->sh, t->c, tc, k, (e * lay->steps + k) * R, total_updates,
+                   e == 0 ? out->doc_preq_bits : t->scratch, &lr, &norm);
+    t->ls.pass_bits += step_bits;
+    if (e > 0) {
+        uint64_t done = (k + 1) * lay->segment * lay->streams;
+        int stop = hooks && hooks->on_eval &&
+                   hooks->on_eval(hooks->ctx, PREQ_EVAL_TRAINING, what,
+                                  done < lay->n_bytes ? done : lay->n_bytes, lay->n_bytes) != 0;
+        return agree(stop) ? mdl_fail(err, "stopped during %s", what) : 0;
+    }
+    if (k == 0) {
+        out->first_step_bits = step_bits;
+        out->first_step_bytes = t->b.coded_all;
+    }
+    out->model_flops +=
+        (double)R * model_flops_fwd_bwd(&t->cfg->model, out->n_params_nonembedding, lay->streams,
+                                        t->b.n, memory_rows(&t->cfg->model, lay, k));
+    curve_row row = {(int64_t)k,
+                     (int64_t)t->b.coded_all,
+                     step_bits,
+                     t->ls.pass_bits,
+                     lr,
+                     norm,
+                     t->ls.train_base + now_seconds() - t->ls.start};
+    int rc = hooks && hooks->on_step ? hooks->on_step(hooks->ctx, &row, err) : 0;
+    if (agree(rc != 0) && rc == 0) rc = mdl_fail(err, "another rank stopped the run");
+    return rc;
+}
+
+/* Pass e is trained: its bits, and before the last pass L(D | theta) under its weights
+ * (the last pass's is L_final, evaluated after training). */
+static void finish_pass(trainer *t, uint64_t e, mdl_err *err) {
+    const mdl_config *cfg = t->cfg;
+    preq_result *out = t->out;
+    out->passes[e].train_bits = t->ls.pass_bits;
+    if (e == 0) {
+        out->train_s = t->ls.train_base + now_seconds() - t->ls.start;
+        out->preq_bits = t->ls.pass_bits;
+    }
+    if (cfg->run.eval_final && e + 1 < cfg->train.passes) {
+        char what[48];
+        snprintf(what, sizeof what, "pass %llu eval", (unsigned long long)e + 1);
+        out->passes[e].eval_bits =
+            evaluate(t->m, &t->b, t->lay, t->c, PREQ_EVAL_TRAINING, t->scratch, t->hooks, what);
+        if (t->held)
+            out->passes[e].heldout_bits = evaluate_held_out(
+                t->m, &t->b, cfg, t->held, PREQ_EVAL_TRAINING, t->scratch, t->hooks, err);
+    }
+}
+
+/* The rest of the current pass from ls.step, with a boundary after every step. */
+static int run_pass(trainer *t, mdl_err *err) {
+    loop_state *ls = &t->ls;
+    uint64_t e = ls->pass, steps = t->lay->steps;
+    char what[48];
+    snprintf(what, sizeof what, "pass %llu", (unsigned long long)e + 1);
+    if (ls->step == 0) model_segment_memory_reset(t->m); /* each pass starts the streams over */
+    int rc = 0;
+    for (uint64_t k = ls->step; k < steps && rc == 0; k++) {
+        rc = run_step(t, e, k, what, err);
+        ls->step = k + 1;
+        if (rc == 0 && k + 1 < steps) rc = boundary(t->m, ls, t->hooks, t->out, err);
+    }
+    if (rc != 0) return rc;
+    finish_pass(t, e, err);
+    *ls = (loop_state){e + 1, 0, 0.0, ls->train_base, ls->start, ls->n_docs, ls->doc_all, ls->mc};
+    return boundary(t->m, ls, t->hooks, t->out, err);
+}
+
+/* L_final over the trained documents and the held-out documents' code length. */
+static void evaluate_final(trainer *t, double *held_bits, mdl_err *err) {
+    preq_result *out = t->out;
+    out->final_bits = evaluate(t->m, &t->b, t->lay, t->c, PREQ_EVAL_FINAL, out->doc_final_bits,
+                               t->hooks, "final model");
+    if (t->held) {
+        out->heldout_bytes = t->held->n_bytes;
+        out->heldout_bits = evaluate_held_out(t->m, &t->b, t->cfg, t->held, PREQ_EVAL_FINAL,
+                                              held_bits, t->hooks, err);
+    }
+}
+
+/* The analyses of the final weights: the extraction test and the two-part codes. */
+static int run_analyses(trainer *t, mdl_err *err) {
+    const mdl_config *cfg = t->cfg;
+    int rc = 0;
+    if (cfg->analysis.extract_samples > 0)
+        rc = run_extraction(t->m, cfg, t->c, t->held, t->out, err);
+    if (rc == 0 && cfg->run.eval_final && cfg->run.two_part && !isnan(t->out->final_bits))
+        rc = measure_two_part(t->m, &t->b, t->lay, t->c, t->hooks, t->out, err);
+    return rc;
+}
+
+/* Each rank's per-document bits were its streams': the sums over the ranks. */
+static void sum_document_bits(trainer *t, double *held_bits) {
+    const corpus *c = t->c;
+    dist_sum_double(t->out->doc_preq_bits, c->n_docs);
+    if (t->out->doc_final_bits) dist_sum_double(t->out->doc_final_bits, c->n_docs);
+    if (t->held && held_bits && t->cfg->run.eval_final) dist_sum_double(held_bits, t->held->n_docs);
+}
+
 static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *held,
                        double *held_bits, const mdl_ops *ops, const preq_hooks *hooks,
                        const preq_checkpoint *resume, preq_result *out, mdl_err *err) {
     memset(out, 0, sizeof *out);
     out->final_bits = NAN;
     out->heldout_bits = NAN;
-    stream_layout *lay = &out->layout;
-    if (stream_layout_make(lay, c->n_bytes, cfg, err) != 0) return -1;
-    const train_config *tc = &cfg->train;
-    int has_held = held && held->n_bytes > 0;
+    if (stream_layout_make(&out->layout, c->n_bytes, cfg, err) != 0) return -1;
     unsigned W = (unsigned)dist_world();
-    if (lay->streams % W != 0)
+    if (out->layout.streams % W != 0)
         return mdl_fail(err,
                         "train.streams (%llu) must be a multiple of the number of ranks (%u): "
                         "each rank codes train.streams / ranks streams",
-                        (unsigned long long)lay->streams, W);
-    stream_shard sh = shard_of(lay);
-
-    model *m = NULL;
-    int failed = model_create(&m, &cfg->model, (int)sh.count, ops, err) != 0;
-    if (agree(failed)) {
-        if (failed) return -1;
-        model_destroy(m);
-        return mdl_fail(err, "the model could not be created on another rank");
+                        (unsigned long long)out->layout.streams, W);
+    trainer t = {.cfg = cfg,
+                 .c = c,
+                 .held = held && held->n_bytes > 0 ? held : NULL,
+                 .hooks = hooks,
+                 .out = out,
+                 .lay = &out->layout,
+                 .sh = shard_of(&out->layout)};
+    if (create_model(&t, ops, err) != 0) {
+        model_destroy(t.m);
+        return -1;
     }
-    failed = model_init_weights(m, tc->seed, err) != 0;
-    if (agree(failed)) {
-        model_destroy(m);
-        return failed ? -1 : mdl_fail(err, "the weights could not be initialised on another rank");
-    }
-    out->n_params = model_num_params(m);
-    out->n_params_nonembedding = model_num_params_nonembedding(m);
-
-    step_batch b = {0};
-    size_t n_held = has_held ? held->n_docs : 0;
-    size_t n_scratch = (c->n_docs > n_held ? c->n_docs : n_held) + 1;
-    double *scratch = calloc(n_scratch, sizeof *scratch); /* per-document bits nobody keeps */
-    out->n_passes = tc->passes;
-    out->passes = malloc(tc->passes * sizeof *out->passes);
-    out->doc_preq_bits = calloc(c->n_docs, sizeof(double));
-    if (cfg->run.eval_final) out->doc_final_bits = calloc(c->n_docs, sizeof(double));
-    loop_state ls = {
-        .n_docs = c->n_docs, .doc_all = calloc(c->n_docs + 1, sizeof(double)), .mc = &cfg->model};
-    if (agree(alloc_batch(&b, sh.count, cfg->model.context) != 0 || !out->doc_preq_bits ||
-              !scratch || !out->passes || !ls.doc_all ||
-              (cfg->run.eval_final && !out->doc_final_bits))) {
-        free_batch(&b);
-        free(scratch);
-        free(ls.doc_all);
-        model_destroy(m);
-        preq_result_free(out);
-        return mdl_fail(err, "out of memory for the step buffers");
-    }
-    for (size_t e = 0; e < out->n_passes; e++) out->passes[e] = (pass_row){0.0, NAN, NAN};
-
-    int rc = resume ? restore(m, resume, c, &ls, out, err) : 0;
+    int rc = alloc_buffers(&t, err);
+    if (rc == 0 && resume) rc = restore(t.m, resume, c, &t.ls, out, err);
     if (agree(rc != 0) && rc == 0) rc = mdl_fail(err, "resuming failed on another rank");
-    uint64_t R = tc->repeats_per_step, total_updates = lay->steps * R * tc->passes;
-    ls.start = now_seconds();
-    while (ls.pass < tc->passes && rc == 0) {
-        uint64_t e = ls.pass;
-        char what[48];
-        snprintf(what, sizeof what, "pass %llu", (unsigned long long)e + 1);
-        if (ls.step == 0) model_segment_memory_reset(m); /* each pass starts the streams over */
-        for (uint64_t k = ls.step; k < lay->steps && rc == 0; k++) {
-            double lr = 0.0, norm = 0.0;
-            double step_bits =
-                train_step(m, &b, lay, sh, c, tc, k, (e * lay->steps + k) * R, total_updates,
-                           e == 0 ? out->doc_preq_bits : scratch, &lr, &norm);
-            ls.pass_bits += step_bits;
-            if (e > 0) { /* only the first pass is the prequential code and the curve */
-                uint64_t done = (k + 1) * lay->segment * lay->streams;
-                int stop =
-                    hooks && hooks->on_eval &&
-                    hooks->on_eval(hooks->ctx, PREQ_EVAL_TRAINING, what,
-                                   done < lay->n_bytes ? done : lay->n_bytes, lay->n_bytes) != 0;
-                if (agree(stop)) rc = mdl_fail(err, "stopped during %s", what);
-            } else {
-                if (k == 0) {
-                    out->first_step_bits = step_bits;
-                    out->first_step_bytes = b.coded_all;
-                }
-                out->model_flops +=
-                    (double)R * model_flops_fwd_bwd(&cfg->model, out->n_params_nonembedding,
-                                                    lay->streams, b.n,
-                                                    memory_rows(&cfg->model, lay, k));
-                curve_row row = {(int64_t)k,
-                                 (int64_t)b.coded_all,
-                                 step_bits,
-                                 ls.pass_bits,
-                                 lr,
-                                 norm,
-                                 ls.train_base + now_seconds() - ls.start};
-                if (hooks && hooks->on_step) rc = hooks->on_step(hooks->ctx, &row, err);
-                if (agree(rc != 0) && rc == 0) rc = mdl_fail(err, "another rank stopped the run");
-            }
-            ls.step = k + 1;
-            if (rc == 0 && k + 1 < lay->steps) rc = boundary(m, &ls, hooks, out, err);
-        }
-        if (rc != 0) break;
-        out->passes[e].train_bits = ls.pass_bits;
-        if (e == 0) {
-            out->train_s = ls.train_base + now_seconds() - ls.start;
-            out->preq_bits = ls.pass_bits;
-        }
-        /* L(D | theta) after each earlier pass; the last one's is L_final, below */
-        if (cfg->run.eval_final && e + 1 < tc->passes) {
-            snprintf(what, sizeof what, "pass %llu eval", (unsigned long long)e + 1);
-            out->passes[e].eval_bits =
-                evaluate(m, &b, lay, c, PREQ_EVAL_TRAINING, scratch, hooks, what);
-            if (has_held)
-                out->passes[e].heldout_bits =
-                    evaluate_held_out(m, &b, cfg, held, PREQ_EVAL_TRAINING, scratch, hooks, err);
-        }
-        ls = (loop_state){e + 1, 0, 0.0, ls.train_base, ls.start, ls.n_docs, ls.doc_all, ls.mc};
-        rc = boundary(m, &ls, hooks, out, err);
+    t.ls.start = now_seconds();
+    while (rc == 0 && t.ls.pass < cfg->train.passes) rc = run_pass(&t, err);
+    if (rc == 0 && cfg->run.eval_final) evaluate_final(&t, held_bits, err);
+    if (out->passes) {
+        out->passes[out->n_passes - 1].eval_bits = out->final_bits;
+        out->passes[out->n_passes - 1].heldout_bits = out->heldout_bits;
     }
-    if (rc == 0 && cfg->run.eval_final)
-        out->final_bits =
-            evaluate(m, &b, lay, c, PREQ_EVAL_FINAL, out->doc_final_bits, hooks, "final model");
-    if (rc == 0 && cfg->run.eval_final && has_held) {
-        out->heldout_bytes = held->n_bytes;
-        out->heldout_bits =
-            evaluate_held_out(m, &b, cfg, held, PREQ_EVAL_FINAL, held_bits, hooks, err);
-    }
-    out->passes[out->n_passes - 1].eval_bits = out->final_bits;
-    out->passes[out->n_passes - 1].heldout_bits = out->heldout_bits;
-    if (rc == 0 && cfg->analysis.extract_samples > 0)
-        rc = run_extraction(m, cfg, c, has_held ? held : NULL, out, err);
-    if (rc == 0 && cfg->run.eval_final && cfg->run.two_part && !isnan(out->final_bits))
-        rc = measure_two_part(m, &b, lay, c, hooks, out, err);
+    if (rc == 0) rc = run_analyses(&t, err);
     /* a stop during the evaluations: the end of training is offered once more */
-    if (rc == 0) rc = boundary(m, &ls, hooks, out, err);
-    if (rc == 0 && W > 1) { /* each rank's per-document bits were its streams' */
-        dist_sum_double(out->doc_preq_bits, c->n_docs);
-        if (out->doc_final_bits) dist_sum_double(out->doc_final_bits, c->n_docs);
-        if (has_held && held_bits && cfg->run.eval_final) dist_sum_double(held_bits, held->n_docs);
-    }
-    free_batch(&b);
-    free(scratch);
-    free(ls.doc_all);
-    model_destroy(m);
+    if (rc == 0) rc = boundary(t.m, &t.ls, hooks, out, err);
+    if (rc == 0 && W > 1) sum_document_bits(&t, held_bits);
+    trainer_free(&t);
     if (rc != 0 && rc != PREQ_STOPPED) preq_result_free(out);
     return rc;
 }
