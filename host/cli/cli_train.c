@@ -467,221 +467,269 @@ static void print_summary_table(const run_summary *s, const mdl_config *cfg, con
  * runs its share of the streams; rank 0 alone measures the baselines, prints, and writes
  * the results file and the checkpoints. Failures before the loop are agreed at one point
  * (every rank stops there); the loop agrees on its own stops. */
-static int run_job(int argc, char **argv, int full) {
-    double t0 = now_seconds();
+/* Everything one `run` or `train` command holds; job_free releases it. */
+typedef struct job {
     train_options o;
-    int prc = parse_options(&o, argc, argv);
-    if (prc != 0) {
-        free_options(&o);
-        return prc < 0 ? 0 : 1;
-    }
-    mdl_err derr;
+    int full; /* `run`: baselines and the summary table too */
+    int world, leader, threads;
+    int synced; /* every rank reached the agreement before the loop */
+    mdl_config cfg;
+    corpus c;
+    corpus trained; /* the documents not held out: the stream the model codes */
+    stream_layout lay;
+    char *yaml, *identity_yaml;
+    char device[128];
+    const mdl_ops *ops;
+    codec_spec *specs;
+    int *orders;
+    baseline_plan plan;
+    baseline_set bset;
+    preq_checkpoint resume_cp;
+    int resuming; /* 0: from resume_cp, 1: from the start */
+    results_writer *w;
+    run_state st;
+    preq_result r;
+    mdl_err err;
+} job;
+
+/* The ranks of a data-parallel run: ranks other than 0 are quiet, and the node's cores
+ * are shared among its ranks. */
+static int start_ranks(job *j, int argc, char **argv) {
     int mpi_argc = argc;
     char **mpi_argv = argv; /* MPI_Init may rewrite its copies; the command line stays */
-    if (dist_init(&mpi_argc, &mpi_argv, &derr) != 0) {
-        free_options(&o);
-        return cli_error("%s", derr.msg);
-    }
-    int world = dist_world(), leader = dist_rank() == 0, synced = 0;
-    if (!leader) o.quiet = 1;
-    if (world > 1 && o.threads == 0) { /* the node's cores shared among its ranks */
+    if (dist_init(&mpi_argc, &mpi_argv, &j->err) != 0) return -1;
+    j->world = dist_world();
+    j->leader = dist_rank() == 0;
+    if (!j->leader) j->o.quiet = 1;
+    if (j->world > 1 && j->o.threads == 0) {
         int n = omp_get_num_procs() / dist_local_world();
-        o.threads = n > 0 ? n : 1;
+        j->o.threads = n > 0 ? n : 1;
     }
-    mdl_config cfg;
-    corpus c = {0};
-    char *yaml = NULL, *identity_yaml = NULL;
-    results_writer *w = NULL;
-    run_state st = {0};
-    preq_result r = {0};
-    mdl_err err;
-    int rc = 1, threads = cli_set_threads(o.threads);
-    char device[128];
-    const mdl_ops *ops = NULL;
-    stream_layout lay;
-    codec_spec *specs = NULL;
-    int *orders = NULL;
-    baseline_set bset = {0};
-    corpus trained = {0}; /* the documents not held out: the stream the model codes */
-    baseline_plan plan = {.timing = {1, 0.0}, .per_document = 1, .on_row = cli_baseline_progress};
-    preq_checkpoint resume_cp = {0};
+    j->threads = cli_set_threads(j->o.threads);
+    return 0;
+}
 
-    if (load_config(&cfg, &o) != 0) goto done;
-    if (full && (cli_parse_codecs(o.codecs, &specs, &plan.n_codecs) != 0 ||
-                 cli_parse_orders(o.orders, &orders, &plan.n_orders) != 0))
-        goto done;
-    plan.codecs = specs;
-    plan.orders = orders;
-    if (corpus_load(&c, o.corpus_paths, o.n_corpus, &err) != 0) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    if (corpus_mark_holdout(&c, o.holdout, o.n_holdout, cfg.corpus.holdout_fraction,
-                            cfg.corpus.holdout_seed, &err) != 0 ||
-        corpus_view(&c, 0, &trained, &err) != 0 ||
-        stream_layout_make(&lay, trained.n_bytes, &cfg, &err) != 0) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    if (world > 1 && cfg.train.streams % (unsigned)world != 0) {
-        if (leader)
+/* The configuration, the baselines' lists, the corpus with its held-out documents and the
+ * layout of the trained ones. */
+static int load_inputs(job *j) {
+    if (load_config(&j->cfg, &j->o) != 0) return -1;
+    if (j->full && (cli_parse_codecs(j->o.codecs, &j->specs, &j->plan.n_codecs) != 0 ||
+                    cli_parse_orders(j->o.orders, &j->orders, &j->plan.n_orders) != 0))
+        return -1;
+    j->plan.codecs = j->specs;
+    j->plan.orders = j->orders;
+    if (corpus_load(&j->c, j->o.corpus_paths, j->o.n_corpus, &j->err) != 0)
+        return cli_error("%s", j->err.msg);
+    if (corpus_mark_holdout(&j->c, j->o.holdout, j->o.n_holdout, j->cfg.corpus.holdout_fraction,
+                            j->cfg.corpus.holdout_seed, &j->err) != 0 ||
+        corpus_view(&j->c, 0, &j->trained, &j->err) != 0 ||
+        stream_layout_make(&j->lay, j->trained.n_bytes, &j->cfg, &j->err) != 0)
+        return cli_error("%s", j->err.msg);
+    if (j->world > 1 && j->cfg.train.streams % (unsigned)j->world != 0) {
+        if (j->leader)
             cli_error("train.streams (%u) must be a multiple of the number of ranks (%d): each "
                       "rank codes train.streams / ranks streams",
-                      cfg.train.streams, world);
-        goto done;
+                      j->cfg.train.streams, j->world);
+        return -1;
     }
-    /* several ranks use GPUs only with NCCL (one GPU per rank, by local rank) */
-    if (world > 1 && strcmp(o.device, "cuda") == 0 && !dist_have_gpu_reduce()) {
-        if (leader)
+    return 0;
+}
+
+/* The backend and its description; several ranks use GPUs only with NCCL (one GPU per
+ * rank, by local rank). */
+static int start_backend(job *j) {
+    int world = j->world;
+    if (world > 1 && strcmp(j->o.device, "cuda") == 0 && !dist_have_gpu_reduce()) {
+        if (j->leader)
             cli_error("--device cuda: several ranks (%d) on GPUs need a build with NCCL", world);
-        goto done;
+        return -1;
     }
-    const char *dev = world > 1 && !dist_have_gpu_reduce() ? "cpu" : o.device;
-    int no_backend = !(ops = select_backend(dev, &cfg, threads, device, sizeof device));
+    const char *dev = world > 1 && !dist_have_gpu_reduce() ? "cpu" : j->o.device;
+    j->ops = select_backend(dev, &j->cfg, j->threads, j->device, sizeof j->device);
+    int no_backend = !j->ops;
     dist_max_int(&no_backend, 1); /* dist_gpu_init below is collective */
-    if (no_backend) goto done;
-    if (world > 1 && strncmp(ops->name, "cuda", 4) == 0) {
+    if (no_backend) return -1;
+    if (world > 1 && strncmp(j->ops->name, "cuda", 4) == 0) {
 #ifdef MDL_HAVE_CUDA
-        if (dist_gpu_init(cuda_backend_stream(), &err) != 0) {
-            cli_error("%s", err.msg);
-            goto done;
-        }
+        if (dist_gpu_init(cuda_backend_stream(), &j->err) != 0) return cli_error("%s", j->err.msg);
 #endif
     }
     if (world > 1) {
-        size_t len = strlen(device);
-        snprintf(device + len, sizeof device - len, " x %d ranks", world);
+        size_t len = strlen(j->device);
+        snprintf(j->device + len, sizeof j->device - len, " x %d ranks", world);
     }
-    if (!(yaml = config_to_yaml(&cfg, &err))) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    /* a checkpoint to resume from is checked before the results file is touched */
+    return 0;
+}
+
+/* The configuration as written, the checkpoint to resume from (checked before the results
+ * file is touched), then the results file and the stop handlers. */
+static int prepare_outputs(job *j, int argc, char **argv) {
+    if (!(j->yaml = config_to_yaml(&j->cfg, &j->err))) return cli_error("%s", j->err.msg);
     /* a checkpoint records the configuration less the keys that do not change results */
-    mdl_config identity = cfg;
+    mdl_config identity = j->cfg;
     identity.run.flush_seconds = 1.0;
     identity.run.checkpoint_every = identity.run.checkpoint_keep = 0;
-    if (!(identity_yaml = config_to_yaml(&identity, &err))) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    int resuming = o.resume ? load_resume(&o, o.checkpoint_dir, identity_yaml, &c, &resume_cp) : 1;
-    if (resuming < 0) goto done;
-    o.command_line = cli_join_args(argc + 1, argv - 1);
-    run_meta meta = {mdl_version, mdl_git_commit, o.command_line ? o.command_line : "",
-                     yaml,        cfg.train.seed, device,
-                     threads};
-    if (leader && results_create(&w, o.output, &meta, &c, &err) != 0) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    st.show_progress = !o.quiet;
+    if (!(j->identity_yaml = config_to_yaml(&identity, &j->err)))
+        return cli_error("%s", j->err.msg);
+    j->resuming = j->o.resume ? load_resume(&j->o, j->o.checkpoint_dir, j->identity_yaml, &j->c,
+                                            &j->resume_cp)
+                              : 1;
+    if (j->resuming < 0) return -1;
+    j->o.command_line = cli_join_args(argc + 1, argv - 1);
+    run_meta meta = {mdl_version, mdl_git_commit,    j->o.command_line ? j->o.command_line : "",
+                     j->yaml,     j->cfg.train.seed, j->device,
+                     j->threads};
+    if (j->leader && results_create(&j->w, j->o.output, &meta, &j->c, &j->err) != 0)
+        return cli_error("%s", j->err.msg);
+    j->st.show_progress = !j->o.quiet;
     install_stop_handlers();
-    if (leader && full && (plan.n_codecs || plan.n_orders)) {
-        /* baselines first: they are quick beside training and show what to beat */
-        int show = st.show_progress && isatty(2);
-        plan.ctx = &show;
-        /* per document only without held-out documents: /baselines/document_bits follows
-         * the full document table */
-        plan.per_document = trained.n_docs == c.n_docs;
-        int brc = baselines_measure(&trained, &plan, &bset, &err);
-        if (show) fprintf(stderr, "\r\033[K");
-        if (brc != 0 || results_write_baselines(w, &bset, &plan.timing, &err) != 0) {
-            cli_error("%s", err.msg);
-            goto done;
-        }
-    }
-    st.results = w;
-    st.flush_seconds = cfg.run.flush_seconds;
-    st.last_flush = now_seconds();
-    st.total_bytes = c.n_bytes;
-    st.ckpt_dir = o.checkpoint_dir;
-    st.ckpt_every = cfg.run.checkpoint_every;
-    st.ckpt_keep = cfg.run.checkpoint_keep;
-    st.steps = lay.steps;
-    st.passes = cfg.train.passes;
-    st.config_yaml = identity_yaml;
-    st.corpus = &c;
-    st.corpus_hash = corpus_fingerprint(&c);
-    st.follower = !leader;
-    if (leader && resuming == 0 && run_state_resume(&st, &resume_cp, &err) != 0) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    int setup_failed = 0; /* every rank got here, or one stopped before: see done */
+    return 0;
+}
+
+/* `run` on rank 0: the baselines first, quick beside training, to show what to beat. */
+static int measure_baselines(job *j) {
+    if (!j->leader || !j->full || !(j->plan.n_codecs || j->plan.n_orders)) return 0;
+    int show = j->st.show_progress && isatty(2);
+    j->plan.ctx = &show;
+    /* per document only without held-out documents: /baselines/document_bits follows the
+     * full document table */
+    j->plan.per_document = j->trained.n_docs == j->c.n_docs;
+    int brc = baselines_measure(&j->trained, &j->plan, &j->bset, &j->err);
+    j->plan.ctx = NULL;
+    if (show) fprintf(stderr, "\r\033[K");
+    if (brc != 0 || results_write_baselines(j->w, &j->bset, &j->plan.timing, &j->err) != 0)
+        return cli_error("%s", j->err.msg);
+    return 0;
+}
+
+/* What the loop's hooks work on: the results file, checkpoints, the curve so far. */
+static int init_run_state(job *j) {
+    run_state *st = &j->st;
+    st->results = j->w;
+    st->flush_seconds = j->cfg.run.flush_seconds;
+    st->last_flush = now_seconds();
+    st->total_bytes = j->c.n_bytes;
+    st->ckpt_dir = j->o.checkpoint_dir;
+    st->ckpt_every = j->cfg.run.checkpoint_every;
+    st->ckpt_keep = j->cfg.run.checkpoint_keep;
+    st->steps = j->lay.steps;
+    st->passes = j->cfg.train.passes;
+    st->config_yaml = j->identity_yaml;
+    st->corpus = &j->c;
+    st->corpus_hash = corpus_fingerprint(&j->c);
+    st->follower = !j->leader;
+    if (j->leader && j->resuming == 0 && run_state_resume(st, &j->resume_cp, &j->err) != 0)
+        return cli_error("%s", j->err.msg);
+    return 0;
+}
+
+/* The loop, once every rank is ready. 0: trained, rank 0 writes the results; otherwise
+ * *rc is the command's exit code (a stop signal, a failure, or a follower's end). */
+static int run_loop(job *j, int *rc) {
+    int setup_failed = 0; /* every rank got here, or one stopped before: see job_free */
     dist_max_int(&setup_failed, 1);
-    synced = 1;
-    if (setup_failed) goto done;
-    progress_start(&st.train_bar, "prequential");
-    st.train_bar.enabled &= st.show_progress;
-    preq_hooks hooks = run_hooks(&st);
-    int loop_rc =
-        prequential_resume(&cfg, &c, ops, &hooks, resuming == 0 ? &resume_cp : NULL, &r, &err);
-    progress_finish(&st.train_bar);
-    if (st.eval_started) progress_finish(&st.eval_bar);
+    j->synced = 1;
+    if (setup_failed) return -1;
+    run_state *st = &j->st;
+    progress_start(&st->train_bar, "prequential");
+    st->train_bar.enabled &= st->show_progress;
+    preq_hooks hooks = run_hooks(st);
+    int loop_rc = prequential_resume(&j->cfg, &j->c, j->ops, &hooks,
+                                     j->resuming == 0 ? &j->resume_cp : NULL, &j->r, &j->err);
+    progress_finish(&st->train_bar);
+    if (st->eval_started) progress_finish(&st->eval_bar);
     if (stop_signal_received()) {
-        if (leader) {
-            rc = keep_partial(&st, o.output);
-            w = NULL;
+        if (j->leader) {
+            *rc = keep_partial(st, j->o.output);
+            j->w = NULL;
         } else {
-            rc = stop_is_preemption() ? MDL_EXIT_PREEMPTED : 128 + stop_signal_received();
+            *rc = stop_is_preemption() ? MDL_EXIT_PREEMPTED : 128 + stop_signal_received();
         }
-        goto done;
+        return -1;
     }
-    if (loop_rc != 0 || (leader && run_state_flush(&st, &err) != 0)) {
-        cli_error("%s", loop_rc == PREQ_STOPPED ? "stopped" : err.msg);
-        goto done;
+    if (loop_rc != 0 || (j->leader && run_state_flush(st, &j->err) != 0)) {
+        cli_error("%s", loop_rc == PREQ_STOPPED ? "stopped" : j->err.msg);
+        return -1;
     }
-    if (!leader) { /* rank 0 writes and prints */
-        rc = 0;
-        goto done;
+    if (!j->leader) { /* rank 0 writes and prints */
+        *rc = 0;
+        return -1;
     }
+    return 0;
+}
+
+/* Rank 0 after training: the summary and the result groups, the commit, the printout. */
+static int write_results(job *j, double t0) {
+    const preq_result *r = &j->r;
     run_summary sum;
     /* the peak of all ranks: each measures like this one (on cores of its own) */
-    double peak = sgemm_flops(1024, 0.3) * world;
-    fill_summary(&sum, &r, &c, &cfg, header_bytes(yaml, &c), now_seconds() - t0, peak, threads,
-                 world, device);
-    const extract_sample *samples[2] = {r.extract[0], r.extract[1]};
-    if (results_write_document_bits(w, r.doc_preq_bits, r.doc_final_bits, &err) != 0 ||
-        results_write_passes(w, r.passes, r.n_passes, r.layout.n_bytes, r.heldout_bytes, &err) !=
-            0 ||
-        (cfg.analysis.extract_samples &&
-         results_write_extraction(w, samples, r.n_extract, (uint32_t)sum.extract_prefix,
-                                  (uint32_t)sum.extract_suffix, c.n_docs, &err) != 0) ||
-        (r.n_two_part && results_write_two_part(w, r.two_part, r.n_two_part, &err) != 0) ||
-        results_write_summary(w, &sum, &err) != 0) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    rc = results_commit(w, &err);
-    w = NULL;
+    double peak = sgemm_flops(1024, 0.3) * j->world;
+    fill_summary(&sum, r, &j->c, &j->cfg, header_bytes(j->yaml, &j->c), now_seconds() - t0, peak,
+                 j->threads, j->world, j->device);
+    const extract_sample *samples[2] = {r->extract[0], r->extract[1]};
+    if (results_write_document_bits(j->w, r->doc_preq_bits, r->doc_final_bits, &j->err) != 0 ||
+        results_write_passes(j->w, r->passes, r->n_passes, r->layout.n_bytes, r->heldout_bytes,
+                             &j->err) != 0 ||
+        (j->cfg.analysis.extract_samples &&
+         results_write_extraction(j->w, samples, r->n_extract, (uint32_t)sum.extract_prefix,
+                                  (uint32_t)sum.extract_suffix, j->c.n_docs, &j->err) != 0) ||
+        (r->n_two_part && results_write_two_part(j->w, r->two_part, r->n_two_part, &j->err) != 0) ||
+        results_write_summary(j->w, &sum, &j->err) != 0)
+        return cli_error("%s", j->err.msg);
+    int rc = results_commit(j->w, &j->err);
+    j->w = NULL;
     if (rc != 0) {
-        cli_error("%s", err.msg);
-        goto done;
+        cli_error("%s", j->err.msg);
+        return rc;
     }
-    if (full)
-        print_summary_table(&sum, &cfg, o.corpus_paths[0], o.n_corpus, o.output, &bset, &r);
+    if (j->full)
+        print_summary_table(&sum, &j->cfg, j->o.corpus_paths[0], j->o.n_corpus, j->o.output,
+                            &j->bset, r);
     else
-        printf("%s: %llu bytes, %.4f bits/byte prequential, %.4f final, %.0f bytes/s\n", o.output,
-               (unsigned long long)sum.corpus_bytes, sum.preq_bpb, sum.final_bpb, sum.bytes_per_s);
-done:
-    if (!synced) { /* stopped before the loop: tell the ranks waiting at the agreement */
+        printf("%s: %llu bytes, %.4f bits/byte prequential, %.4f final, %.0f bytes/s\n",
+               j->o.output, (unsigned long long)sum.corpus_bytes, sum.preq_bpb, sum.final_bpb,
+               sum.bytes_per_s);
+    return 0;
+}
+
+static void job_free(job *j) {
+    if (!j->synced) { /* stopped before the loop: tell the ranks waiting at the agreement */
         int failed = 1;
         dist_max_int(&failed, 1);
     }
-    if (w) results_discard(w);
-    baseline_set_free(&bset);
-    free(specs);
-    free(orders);
-    preq_result_free(&r);
-    run_state_free(&st);
-    checkpoint_free(&resume_cp);
-    free(yaml);
-    free(identity_yaml);
-    corpus_view_free(&trained);
-    corpus_free(&c);
-    free_options(&o);
+    if (j->w) results_discard(j->w);
+    baseline_set_free(&j->bset);
+    free(j->specs);
+    free(j->orders);
+    preq_result_free(&j->r);
+    run_state_free(&j->st);
+    checkpoint_free(&j->resume_cp);
+    free(j->yaml);
+    free(j->identity_yaml);
+    corpus_view_free(&j->trained);
+    corpus_free(&j->c);
+    free_options(&j->o);
     dist_finalize();
+}
+
+static int run_job(int argc, char **argv, int full) {
+    double t0 = now_seconds();
+    job j = {.full = full,
+             .plan = {.timing = {1, 0.0}, .per_document = 1, .on_row = cli_baseline_progress}};
+    int prc = parse_options(&j.o, argc, argv);
+    if (prc != 0) {
+        free_options(&j.o);
+        return prc < 0 ? 0 : 1;
+    }
+    if (start_ranks(&j, argc, argv) != 0) {
+        free_options(&j.o);
+        return cli_error("%s", j.err.msg);
+    }
+    int rc = 1;
+    if (load_inputs(&j) == 0 && start_backend(&j) == 0 && prepare_outputs(&j, argc, argv) == 0 &&
+        measure_baselines(&j) == 0 && init_run_state(&j) == 0 && run_loop(&j, &rc) == 0)
+        rc = write_results(&j, t0);
+    job_free(&j);
     return rc;
 }
 
