@@ -15,7 +15,9 @@ What it mirrors (file of mdlbench in brackets):
 - initial weights: --init FILE.h5 from `mdlbench init-weights` (/model/params, flat in
   tensor order); without it the counter-based RNG of host/rng.c is recomputed here in
   numpy (same values up to libm's last-ulp differences in log/cos, see rng_normal).
-- model (host/model.c, host/cpu/*.c): token + position embedding, pre-LayerNorm blocks
+- model (host/model.c, host/cpu/*.c): token embedding plus, with model.position learned,
+  the position table (rope: q and k rotated as host/cpu/rope.c; none: neither),
+  pre-LayerNorm blocks
   (LayerNorm with biased variance and eps 1e-5; qkv = x W^T + b with q, k, v side by side
   and head h at columns [h*hs, (h+1)*hs) of each; causal softmax attention with scale
   1/sqrt(hs); GELU, tanh approximation), final LayerNorm, head over 256 bytes. torch's
@@ -27,14 +29,17 @@ What it mirrors (file of mdlbench in brackets):
   (host/cpu/crossentropy.c).
 - loop (host/prequential.c): S streams of L = ceil(N/S) bytes; step k sees
   min(P, kT) earlier bytes of each stream plus its T-byte segment; the input is the
-  previous byte (256 at a stream's start); only segment bytes inside the stream are coded
-  and trained on; loss = mean over coded positions in nats; R = train.repeats_per_step
+  previous byte (256 at a stream's start); only segment bytes inside the stream are coded;
+  they are trained on, and with train.prefix_loss the window's prefix too; loss = mean over
+  the trained positions in nats; R = train.repeats_per_step
   updates per step, `train.passes` passes (only the first is the prequential code).
 - update (host/model.c model_update, host/cpu/adamw.c, host/lr_schedule.c): global
   gradient norm in fp64, clipping by grad_scale = clip/norm, AdamW with bias correction
   (1 - beta^t computed in double from the fp32 beta), eps outside the square root,
   decoupled decay on wte, wpe, qkvw, attprojw, fcw, fcprojw, headw only; learning rate
-  after linear warmup constant, cosine or inverse_sqrt, over steps * R * passes updates.
+  after linear warmup constant, cosine or inverse_sqrt, over steps * R * passes updates,
+  times train.head_lr_scale for the head and train.embedding_lr_scale for the embeddings.
+  The segment memory (model.memory) is not in the twin: it refuses it.
 - bf16 (--dtype bf16): torch.autocast to bf16 around the model (matmuls and attention in
   bf16), fp32 master weights, AdamW, logits-to-bits and loss in fp32. mdlbench's bf16
   mode rounds the operands of every product to bf16 but keeps fp32 outputs; eager
@@ -65,6 +70,7 @@ DEFAULT_CORPUS = "/usr/share/common-licenses"
 VOCAB_IN, VOCAB_OUT, BOS = 257, 256, 256
 LOG2E = 1.4426950408889634
 ENUMS = {("train", "schedule"): ("constant", "cosine", "inverse_sqrt"),
+         ("model", "position"): ("learned", "rope", "none"),
          ("run", "precision"): ("fp32", "bf16")}
 U64_KEYS = {("train", "seed"), ("corpus", "holdout_seed"), ("analysis", "extract_seed")}
 STRING_MAX = 511
@@ -250,6 +256,14 @@ def validate(cfg):
         raise Fail("train.weight_decay and train.grad_clip must not be negative")
     if not 0 <= cfg.get("corpus", {}).get("holdout_fraction", 0.0) < 1:
         raise Fail("corpus.holdout_fraction must be in [0, 1)")
+    if m.get("position", "learned") == "rope" and (m["d_model"] // m["n_head"]) % 2:
+        raise Fail("model.position rope needs an even head size")
+    if m.get("memory", 0):
+        raise Fail("model.memory > 0 (the segment memory) is not in the twin yet: compare "
+                   "with model.memory=0", 2)
+    for k in ("head_lr_scale", "embedding_lr_scale"):
+        if not t.get(k, 1.0) > 0:
+            raise Fail(f"train.{k} must be greater than 0")
 
 
 # ---- the counter-based RNG (host/rng.c) ----------------------------------------------------
@@ -286,7 +300,8 @@ def rng_normal(seed, stream, counters):
 def tensor_shapes(m):
     """mdlbench's tensors in order, with their shapes (per-layer ones stacked [L, ...])."""
     L, C, F = m["n_layer"], m["d_model"], m["d_ff"]
-    return [("wte", (VOCAB_IN, C)), ("wpe", (m["context"], C)), ("ln1w", (L, C)),
+    P = m["context"] if m.get("position", "learned") == "learned" else 0  # no table otherwise
+    return [("wte", (VOCAB_IN, C)), ("wpe", (P, C)), ("ln1w", (L, C)),
             ("ln1b", (L, C)), ("qkvw", (L, 3 * C, C)), ("qkvb", (L, 3 * C)),
             ("attprojw", (L, C, C)), ("attprojb", (L, C)), ("ln2w", (L, C)), ("ln2b", (L, C)),
             ("fcw", (L, F, C)), ("fcb", (L, F)), ("fcprojw", (L, C, F)), ("fcprojb", (L, C)),
@@ -431,6 +446,14 @@ class Layout:
     def coded(self, k):
         return int(np.clip(self.lens - k * self.T, 0, self.T).sum())
 
+    def trained(self, k, prefix_loss):
+        """Positions step k trains on: the coded ones, with the prefix the window's."""
+        if not prefix_loss:
+            return self.coded(k)
+        n = self.seq_len(k)
+        first = k * self.T - (n - self.T)
+        return int(np.clip(self.lens - first, 0, n).sum())
+
     def padded_streams(self, data):
         """ext[s, j] = the input token at stream position j (256 at j = 0, the byte before
         it inside the stream), -1 past the stream's end: the targets at position j are
@@ -490,11 +513,17 @@ def build_model(torch, cfg, init, device, attention):
             dst += (n + 63) // 64 * 64
     host = np.zeros(dst, np.float32)
     wd = np.zeros(dst, np.float32)
+    lrs = np.ones(dst, np.float32)  # host/model.c tensor_lr: the head's and embeddings' scales
+    t = cfg["train"]
     for name, layer, s, d, sh in slices:
         n = int(np.prod(sh))
         host[d:d + n] = init[s:s + n]
         if name in DECAYS:
-            wd[d:d + n] = np.float32(cfg["train"]["weight_decay"])
+            wd[d:d + n] = np.float32(t["weight_decay"])
+        if name in ("headw", "headb"):
+            lrs[d:d + n] = t.get("head_lr_scale", 1.0)
+        elif name in ("wte", "wpe"):
+            lrs[d:d + n] = t.get("embedding_lr_scale", 1.0)
     flat = torch.from_numpy(host).to(device)
     grad = torch.zeros_like(flat)
     params = {}
@@ -504,6 +533,21 @@ def build_model(torch, cfg, init, device, attention):
         p.grad = grad[d:d + n].view(sh)
         params[(name, layer)] = p
     scale = 1.0 / math.sqrt(hs)
+    rope = m.get("position", "learned") == "rope"
+    learned = m.get("position", "learned") == "learned"
+    # host/rope.h and host/cpu/rope.c: pairs (i, i + hs/2) rotated by t * 10000^(-2i/hs),
+    # the angle, cosine and sine in double, then fp32
+    half = hs // 2
+    ang = np.arange(m["context"], dtype=np.float64)[:, None] * \
+        10000.0 ** (-2.0 * np.arange(half, dtype=np.float64) / hs)[None, :]
+    rope_cos = torch.from_numpy(np.cos(ang).astype(np.float32)).to(device)
+    rope_sin = torch.from_numpy(np.sin(ang).astype(np.float32)).to(device)
+
+    def rotate(x):  # [B, NH, n, hs]
+        n = x.shape[2]
+        c, s_ = rope_cos[:n], rope_sin[:n]
+        a, b = x[..., :half], x[..., half:]
+        return torch.cat((a * c - b * s_, a * s_ + b * c), dim=-1)
 
     def attend(q, k, v):  # [B, NH, n, hs]
         if attention == "sdpa":
@@ -517,11 +561,15 @@ def build_model(torch, cfg, init, device, attention):
     def forward(tok):  # tok [B, n] int64 -> logits [B, n, 256]
         B, n = tok.shape
         p = params
-        x = p[("wte", None)][tok] + p[("wpe", None)][:n]
+        x = p[("wte", None)][tok]
+        if learned:
+            x = x + p[("wpe", None)][:n]
         for l in range(L):
             h = F.layer_norm(x, (C,), p[("ln1w", l)], p[("ln1b", l)], 1e-5)
             qkv = F.linear(h, p[("qkvw", l)], p[("qkvb", l)])
             q, k, v = (t.view(B, n, NH, hs).transpose(1, 2) for t in qkv.split(C, dim=-1))
+            if rope:
+                q, k = rotate(q), rotate(k)
             y = attend(q, k, v).transpose(1, 2).reshape(B, n, C)
             x = x + F.linear(y, p[("attprojw", l)], p[("attprojb", l)])
             h = F.layer_norm(x, (C,), p[("ln2w", l)], p[("ln2b", l)], 1e-5)
@@ -530,10 +578,11 @@ def build_model(torch, cfg, init, device, attention):
         x = F.layer_norm(x, (C,), p[("lnfw", None)], p[("lnfb", None)], 1e-5)
         return F.linear(x, p[("headw", None)], p[("headb", None)])
 
-    return forward, flat, grad, torch.from_numpy(wd).to(device), params, slices
+    return (forward, flat, grad, torch.from_numpy(wd).to(device), torch.from_numpy(lrs).to(device),
+            params, slices)
 
 
-def make_step_fns(torch, cfg, forward, flat, grad, wdvec, dtype, device):
+def make_step_fns(torch, cfg, forward, flat, grad, wdvec, lrvec, dtype, device):
     import torch.nn.functional as F
     t = cfg["train"]
     T = t["segment"]
@@ -546,20 +595,22 @@ def make_step_fns(torch, cfg, forward, flat, grad, wdvec, dtype, device):
     autocast = dtype == "bf16"
 
     def fwd_loss(tok, tgt, w):
-        """Sum of the step's bits (fp64, from fp32 logits, before any update) and the
-        training loss: sum of w * (-ln p) over the segment, w = 1/coded where coded."""
+        """Sum of the step's bits over the segment (fp64, from fp32 logits, before any
+        update) and the training loss: sum of w * (-ln p) over the window's positions,
+        w = 1/trained where trained (the segment, and the prefix with train.prefix_loss)."""
         if autocast:
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16):
                 logits = forward(tok)
         else:
             logits = forward(tok)
-        seg = logits[:, -T:, :].float()
-        d = seg.detach()
+        logits = logits.float()
+        d = logits[:, -T:, :].detach()
+        ts = tgt[:, -T:]
         mx = d.amax(-1, keepdim=True)
-        lt = d.gather(-1, tgt.unsqueeze(-1)).squeeze(-1)
+        lt = d.gather(-1, ts.unsqueeze(-1)).squeeze(-1)
         bits = torch.log2((d - mx).exp().sum(-1)) - (lt - mx.squeeze(-1)) * LOG2E
-        bits_sum = torch.where(w > 0, bits.double(), 0.0).sum()
-        ce = F.cross_entropy(seg.reshape(-1, VOCAB_OUT), tgt.reshape(-1), reduction="none")
+        bits_sum = torch.where(w[:, -T:] > 0, bits.double(), 0.0).sum()
+        ce = F.cross_entropy(logits.reshape(-1, VOCAB_OUT), tgt.reshape(-1), reduction="none")
         return (ce * w.reshape(-1)).sum(), bits_sum
 
     def update(sched):
@@ -572,7 +623,7 @@ def make_step_fns(torch, cfg, forward, flat, grad, wdvec, dtype, device):
             M.mul_(b1).add_(omb1 * g)
             V.mul_(b2).add_(omb2 * g * g)
             mhat, vhat = M / c1, V / c2
-            flat.sub_(lr * (mhat / (vhat.sqrt() + eps) + wdvec * flat))
+            flat.sub_(lr * lrvec * (mhat / (vhat.sqrt() + eps) + wdvec * flat))
             return norm
 
     M = torch.zeros_like(flat)
@@ -603,11 +654,13 @@ def run(args, cfg, lay, data, n_docs, n_all):
     total_updates = lay.steps * R * E
     init = read_init(args.init, cfg) if args.init else init_weights(m, t["seed"])
     n_params = init.size
-    n_ne = n_params - (VOCAB_IN + m["context"]) * m["d_model"]
+    n_ne = n_params - sum(int(np.prod(s)) for name, s in tensor_shapes(m)
+                          if name in ("wte", "wpe"))
 
-    forward, flat, grad, wdvec, params, slices = build_model(torch, cfg, init, device,
-                                                             args.attention)
-    fwd_loss, update = make_step_fns(torch, cfg, forward, flat, grad, wdvec, dtype, device)
+    forward, flat, grad, wdvec, lrvec, params, slices = build_model(torch, cfg, init, device,
+                                                                    args.attention)
+    fwd_loss, update = make_step_fns(torch, cfg, forward, flat, grad, wdvec, lrvec, dtype,
+                                     device)
     if args.compile:
         import torch._dynamo
         for knob in ("cache_size_limit", "recompile_limit"):
@@ -633,6 +686,7 @@ def run(args, cfg, lay, data, n_docs, n_all):
     if warm is None:
         warm = max(0, (lay.P + lay.T - 1) // lay.T - start) + 3
     T = lay.T
+    prefix_loss = bool(t.get("prefix_loss", False))
 
     def sync():
         if device.type == "cuda":
@@ -640,7 +694,7 @@ def run(args, cfg, lay, data, n_docs, n_all):
 
     # each parameter's gradient must accumulate in place in `grad` (checked every step)
     grad_views = [(p, grad.data_ptr() + 4 * d) for (name, layer, s, d, sh), p in
-                  zip(slices, params.values())]
+                  zip(slices, params.values()) if p.numel() > 0]  # no wpe without its table
 
     sync()
     t0 = time.perf_counter()
@@ -655,9 +709,13 @@ def run(args, cfg, lay, data, n_docs, n_all):
         first = k * T - (n - T)
         coded = lay.coded(k)
         tok = ext[:, first:first + n].clamp_min(0).long()
-        tseg = ext[:, k * T + 1:k * T + T + 1]
-        w = (tseg >= 0).float() * float(np.float32(1) / np.float32(coded))
-        tgt = tseg.clamp_min(0).long()
+        twin = ext[:, first + 1:first + n + 1]  # the window's targets, -1 past a stream's end
+        trained = lay.trained(k, prefix_loss)
+        keep = twin >= 0
+        if not prefix_loss:
+            keep[:, :n - T] = False
+        w = keep.float() * float(np.float32(1) / np.float32(trained))
+        tgt = twin.clamp_min(0).long()
         for r in range(R):
             grad.zero_()
             loss, bits_sum = fwd_loss(tok, tgt, w)
