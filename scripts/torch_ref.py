@@ -8,14 +8,14 @@ function step for step, so that its per-step bits can be set beside mdlbench's
 
 What it mirrors (file of mdlbench in brackets):
 - config: configs/default.yaml, then -c FILE, then --set section.key=value, with the
-  same strict value rules (host/config.c); the schema is the default file's keys.
+  same strict value rules (host/config/config.c); the schema is the default file's keys.
 - corpus: files and directories walked with names sorted bytewise, symlinks resolved,
   duplicates dropped, held-out documents (--holdout, corpus.holdout,
-  corpus.holdout_fraction) left out of the streams (host/corpus.c).
+  corpus.holdout_fraction) left out of the streams (host/data/corpus.c).
 - initial weights: --init FILE.h5 from `mdlbench init-weights` (/model/params, flat in
-  tensor order); without it the counter-based RNG of host/rng.c is recomputed here in
+  tensor order); without it the counter-based RNG of host/util/rng.c is recomputed here in
   numpy (same values up to libm's last-ulp differences in log/cos, see rng_normal).
-- model (host/model.c, host/cpu/*.c): token embedding plus, with model.position learned,
+- model (host/model/model.c, host/cpu/*.c): token embedding plus, with model.position learned,
   the position table (rope: q and k rotated as host/cpu/rope.c; none: neither),
   pre-LayerNorm blocks
   (LayerNorm with biased variance and eps 1e-5; qkv = x W^T + b with q, k, v side by side
@@ -27,13 +27,13 @@ What it mirrors (file of mdlbench in brackets):
 - bits: -log2 p from fp32 logits, as log2(sum exp(l - max)) - (l_t - max)/ln 2 (so a zero
   head gives exactly 8 bits), summed per step in fp64, computed BEFORE the update
   (host/cpu/crossentropy.c).
-- loop (host/prequential.c): S streams of L = ceil(N/S) bytes; step k sees
+- loop (host/train/prequential.c): S streams of L = ceil(N/S) bytes; step k sees
   min(P, kT) earlier bytes of each stream plus its T-byte segment; the input is the
   previous byte (256 at a stream's start); only segment bytes inside the stream are coded;
   they are trained on, and with train.prefix_loss the window's prefix too; loss = mean over
   the trained positions in nats; R = train.repeats_per_step
   updates per step, `train.passes` passes (only the first is the prequential code).
-- update (host/model.c model_update, host/cpu/adamw.c, host/lr_schedule.c): global
+- update (host/model/model.c model_update, host/cpu/adamw.c, host/config/lr_schedule.c): global
   gradient norm in fp64, clipping by grad_scale = clip/norm, AdamW with bias correction
   (1 - beta^t computed in double from the fp32 beta), eps outside the square root,
   decoupled decay on wte, wpe, qkvw, attprojw, fcw, fcprojw, headw only; learning rate
@@ -48,7 +48,7 @@ What it mirrors (file of mdlbench in brackets):
 
 Speed: bytes/s of the loop from --warmup-steps W steps after the first one run (default:
 the steps whose window still grows, + 3, which also leaves torch.compile's compilations
-out) to the end, and over all steps. Model FLOPs per byte are mdlbench's (host/flops.h):
+out) to the end, and over all steps. Model FLOPs per byte are mdlbench's (host/model/flops.h):
 per update 6 P_ne B n + 6 n_layer d_model B n^2.
 
 Exit codes: 0 done, 1 a run-time failure (device, memory), 2 bad arguments or inputs."""
@@ -88,7 +88,7 @@ class Fail(Exception):
         self.code = code
 
 
-# ---- configuration (host/config.c) -------------------------------------------------------
+# ---- configuration (host/config/config.c) -------------------------------------------------------
 
 def _compose(text, where):
     try:
@@ -152,7 +152,7 @@ def load_schema():
 
 
 def _value(schema, sec, key, raw, where):
-    """The typed value of raw text, with host/config.c's strict rules."""
+    """The typed value of raw text, with host/config/config.c's strict rules."""
     kind = schema[sec][key]
     name = f"{sec}.{key}"
     if kind == "uint":
@@ -266,7 +266,7 @@ def validate(cfg):
             raise Fail(f"train.{k} must be greater than 0")
 
 
-# ---- the counter-based RNG (host/rng.c) ----------------------------------------------------
+# ---- the counter-based RNG (host/util/rng.c) ----------------------------------------------------
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -295,7 +295,7 @@ def rng_normal(seed, stream, counters):
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(6.283185307179586476925286766559 * u2)
 
 
-# ---- parameters (host/model.c) -----------------------------------------------------------
+# ---- parameters (host/model/model.c) -----------------------------------------------------------
 
 def tensor_shapes(m):
     """mdlbench's tensors in order, with their shapes (per-layer ones stacked [L, ...])."""
@@ -361,7 +361,7 @@ def read_init(path, cfg):
     return params
 
 
-# ---- corpus (host/corpus.c) --------------------------------------------------------------
+# ---- corpus (host/data/corpus.c) --------------------------------------------------------------
 
 def _walk(d, out, depth):
     if depth > 64:
@@ -428,7 +428,7 @@ def load_corpus(paths, globs, fraction, seed):
     return data, len(parts), len(docs)
 
 
-# ---- layout and schedule (host/prequential.c, host/lr_schedule.c) ------------------------
+# ---- layout and schedule (host/train/prequential.c, host/config/lr_schedule.c) ------------------------
 
 class Layout:
     def __init__(self, n_bytes, cfg):
@@ -484,7 +484,7 @@ def lr_at(t, u, total):
 
 def schedule_table(t, total):
     """Per update u: (float)lr, (float)(1 - beta1^(u+1)), (float)(1 - beta2^(u+1)) as
-    host/model.c and host/cpu/adamw.c compute them (the betas are fp32 first)."""
+    host/model/model.c and host/cpu/adamw.c compute them (the betas are fp32 first)."""
     b1, b2 = float(np.float32(t["beta1"])), float(np.float32(t["beta2"]))
     tab = np.empty((total, 3), np.float32)
     for u in range(total):
@@ -513,7 +513,7 @@ def build_model(torch, cfg, init, device, attention):
             dst += (n + 63) // 64 * 64
     host = np.zeros(dst, np.float32)
     wd = np.zeros(dst, np.float32)
-    lrs = np.ones(dst, np.float32)  # host/model.c tensor_lr: the head's and embeddings' scales
+    lrs = np.ones(dst, np.float32)  # host/model/model.c tensor_lr: the head's and embeddings' scales
     t = cfg["train"]
     for name, layer, s, d, sh in slices:
         n = int(np.prod(sh))
@@ -535,7 +535,7 @@ def build_model(torch, cfg, init, device, attention):
     scale = 1.0 / math.sqrt(hs)
     rope = m.get("position", "learned") == "rope"
     learned = m.get("position", "learned") == "learned"
-    # host/rope.h and host/cpu/rope.c: pairs (i, i + hs/2) rotated by t * 10000^(-2i/hs),
+    # host/ops/rope.h and host/cpu/rope.c: pairs (i, i + hs/2) rotated by t * 10000^(-2i/hs),
     # the angle, cosine and sine in double, then fp32
     half = hs // 2
     ang = np.arange(m["context"], dtype=np.float64)[:, None] * \
@@ -742,7 +742,7 @@ def run(args, cfg, lay, data, n_docs, n_all):
 
 
 def flops_fwd_bwd(m, n_ne, B, n):
-    """host/flops.c: 6 P_ne B n + 6 n_layer d_model B n^2 per forward + backward."""
+    """host/model/flops.c: 6 P_ne B n + 6 n_layer d_model B n^2 per forward + backward."""
     return 6.0 * n_ne * B * n + 6.0 * m["n_layer"] * m["d_model"] * B * n * n
 
 
@@ -863,7 +863,7 @@ def parse_args(argv):
     p.add_argument("--holdout", action="append", default=[], metavar="GLOB",
                    help="hold out documents whose path or file name matches (repeatable)")
     p.add_argument("--init", metavar="FILE.h5", help="initial weights from `mdlbench "
-                   "init-weights` (default: recompute host/rng.c's weights here)")
+                   "init-weights` (default: recompute host/util/rng.c's weights here)")
     p.add_argument("--device", choices=("cuda", "cpu"), default="cuda")
     p.add_argument("--dtype", choices=("fp32", "bf16"), default=None,
                    help="fp32, or bf16 autocast with fp32 master weights (default: the "
