@@ -28,10 +28,13 @@ int main(void) {
     CHECKF(corpus_load(&c, paths, 2, &err) == 0, "%s", err.msg);
     mdl_config cfg;
     CHECK(config_default(&cfg, &err) == 0);
-    const char *sets[] = {"model.n_layer=2",         "model.d_model=64", "model.n_head=4",
-                          "model.d_ff=128",          "model.context=32", "train.segment=16",
-                          "train.streams=4",         "train.lr=0.003",   "run.two_part=true",
-                          "train.repeats_per_step=2"};
+    const char *sets[] = {"model.n_layer=2", "model.d_model=64", "model.n_head=4", "model.d_ff=128",
+                          "model.context=32", "train.segment=16", "train.streams=4",
+                          "train.lr=0.003", "run.two_part=true", "train.repeats_per_step=2",
+                          /* the optimizer these quantization tolerances were sized for */
+                          "train.beta1=0.9", "train.beta2=0.99", "train.head_lr_scale=1",
+                          "train.embedding_lr_scale=1", "train.prefix_loss=false",
+                          "model.position=learned"};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         CHECKF(config_set(&cfg, sets[i], &err) == 0, "%s", err.msg);
     preq_result r;
