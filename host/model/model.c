@@ -75,11 +75,12 @@ typedef struct buffer_spec {
 static size_t list_buffers(model *m, buffer_spec *b) {
     const model_config *c = &m->cfg;
     size_t L = c->n_layer, C = c->d_model, F = c->d_ff, NH = c->n_head;
-    /* with memory a forward may also cover memory + context positions of an empty memory
-     * (extraction decodes such windows) */
+    /* A forward covers at most memory + context positions per stream: context rows after
+     * the memory's, or (extraction) up to memory + context rows with an empty memory. The
+     * activations and the attention window are sized for that. */
     size_t T = c->context + c->memory, N = (size_t)m->max_B * T, V = MDL_VOCAB_OUT;
-    size_t M = c->memory, W = M + T, NW = (size_t)m->max_B * W, MEM = L * m->max_B * M * 3 * C;
-    size_t ATT = (size_t)m->max_B * NH * W * W, n = 0;
+    size_t M = c->memory, MEM = L * m->max_B * M * 3 * C;
+    size_t ATT = (size_t)m->max_B * NH * T * T, n = 0;
 #define BUF(field, cnt) b[n++] = (buffer_spec){(void **)&m->field, (cnt), sizeof(*m->field)}
     BUF(params, m->n_params);
     BUF(grads, m->n_params);
@@ -119,10 +120,10 @@ static size_t list_buffers(model *m, buffer_spec *b) {
     BUF(dlogits, N * V);
     BUF(mem, MEM);
     BUF(mem_next, MEM);
-    BUF(win, M ? L * NW * 3 * C : 0);
-    BUF(win_out, M ? NW * C : 0);
-    BUF(dwin, M ? NW * 3 * C : 0);
-    BUF(dwin_out, M ? NW * C : 0);
+    BUF(win, M ? L * N * 3 * C : 0);
+    BUF(win_out, M ? N * C : 0);
+    BUF(dwin, M ? N * 3 * C : 0);
+    BUF(dwin_out, M ? N * C : 0);
 #undef BUF
     return n;
 }

@@ -280,26 +280,45 @@ typedef struct loop_state {
     const model_config *mc;
 } loop_state;
 
-/* The segment memory of all streams, [n_layer][S][M][3C], from every rank's shard: each
- * rank fills its streams' rows and the zeros elsewhere are summed away (exactly). */
+/* Values of one stream's segment memory in one layer (model.h: M rows of q, k, v). */
+static size_t memory_per_stream(const model_config *mc) {
+    return (size_t)mc->memory * 3 * mc->d_model;
+}
+
+/* Values of the memory of all streams, [n_layer][S][M][3C], as checkpoints hold it. */
+static size_t memory_count_all(const model_config *mc, const stream_layout *lay) {
+    return (size_t)mc->n_layer * lay->streams * memory_per_stream(mc);
+}
+
+/* Copies this rank's streams' rows between its memory [n_layer][shard][M][3C] and the
+ * memory of all streams [n_layer][S][M][3C]: dst is the latter when to_all, src otherwise. */
+static void copy_memory_shard(real *dst, const real *src, const model_config *mc,
+                              const stream_layout *lay, bool to_all) {
+    stream_shard sh = shard_of(lay);
+    size_t per = memory_per_stream(mc);
+    for (size_t l = 0; l < mc->n_layer; l++) {
+        size_t all = (l * lay->streams + sh.first) * per, mine = l * sh.count * per;
+        memcpy(dst + (to_all ? all : mine), src + (to_all ? mine : all),
+               sh.count * per * sizeof *dst);
+    }
+}
+
+/* The memory of all streams from every rank's shard: each rank fills its streams' rows and
+ * the zeros elsewhere are summed away (exactly). */
 static real *gather_memory(model *m, const model_config *mc, const stream_layout *lay,
                            size_t *count) {
     size_t local = model_segment_memory_count(m);
-    stream_shard sh = shard_of(lay);
-    size_t per_stream = (size_t)mc->memory * 3 * mc->d_model, L = mc->n_layer;
-    *count = L * lay->streams * per_stream;
+    *count = memory_count_all(mc, lay);
     real *all = calloc(*count ? *count : 1, sizeof *all),
          *mine = malloc((local ? local : 1) * sizeof *mine);
-    if (!all || !mine) {
-        free(all), free(mine);
-        return NULL;
+    if (all && mine) {
+        model_get_segment_memory(m, mine);
+        copy_memory_shard(all, mine, mc, lay, true);
+        if (dist_world() > 1 && *count) dist_sum_gradients(all, *count);
+    } else {
+        free(all), all = NULL;
     }
-    model_get_segment_memory(m, mine);
-    for (size_t l = 0; l < L; l++)
-        memcpy(all + (l * lay->streams + sh.first) * per_stream, mine + l * sh.count * per_stream,
-               sh.count * per_stream * sizeof *all);
     free(mine);
-    if (dist_world() > 1 && *count) dist_sum_gradients(all, *count);
     return all;
 }
 
@@ -307,13 +326,9 @@ static real *gather_memory(model *m, const model_config *mc, const stream_layout
 static int scatter_memory(model *m, const model_config *mc, const stream_layout *lay,
                           const real *all, uint64_t step) {
     size_t local = model_segment_memory_count(m);
-    stream_shard sh = shard_of(lay);
-    size_t per_stream = (size_t)mc->memory * 3 * mc->d_model, L = mc->n_layer;
     real *mine = malloc((local ? local : 1) * sizeof *mine);
     if (!mine) return -1;
-    for (size_t l = 0; l < L; l++)
-        memcpy(mine + l * sh.count * per_stream, all + (l * lay->streams + sh.first) * per_stream,
-               sh.count * per_stream * sizeof *mine);
+    copy_memory_shard(mine, all, mc, lay, false);
     model_set_segment_memory(m, mine, step * lay->segment);
     free(mine);
     return 0;
@@ -382,7 +397,7 @@ static int restore(model *m, const preq_checkpoint *cp, const corpus *c, loop_st
                         "documents, %zu passes)",
                         cp->n_params, cp->n_docs, cp->n_passes);
     const model_config *mc = ls->mc;
-    size_t n_memory = (size_t)mc->n_layer * out->layout.streams * mc->memory * 3 * mc->d_model;
+    size_t n_memory = memory_count_all(mc, &out->layout);
     if (cp->step > 0 && cp->n_memory != n_memory) /* a pass starts with an empty memory */
         return mdl_fail(err,
                         "the checkpoint's segment memory (%zu values) does not match this run's "
