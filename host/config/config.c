@@ -912,6 +912,13 @@ static void format_double(double v, char *buf, size_t size) {
     snprintf(buf + n, size - n, ".0%s", exponent);
 }
 
+/* The YAML name of value v in an enum's name table. */
+static const char *enum_name(const cyaml_strval_t *names, size_t n, int64_t v) {
+    for (size_t i = 0; i < n; i++)
+        if (names[i].val == v) return names[i].str;
+    return "unknown";
+}
+
 static void format_value(const cyaml_schema_field_t *f, const void *p, char *buf, size_t size) {
     switch (f->value.type) {
     case CYAML_UINT:
@@ -949,10 +956,8 @@ static void format_value(const cyaml_schema_field_t *f, const void *p, char *buf
     default: { /* an enum: its YAML name */
         int v;
         memcpy(&v, p, sizeof v);
-        snprintf(buf, size, "unknown");
-        for (uint32_t i = 0; i < f->value.enumeration.count; i++)
-            if (f->value.enumeration.strings[i].val == v)
-                snprintf(buf, size, "%s", f->value.enumeration.strings[i].str);
+        snprintf(buf, size, "%s",
+                 enum_name(f->value.enumeration.strings, f->value.enumeration.count, v));
     } break;
     }
 }
@@ -979,13 +984,9 @@ char *config_to_yaml(const mdl_config *cfg, mdl_err *err) {
 }
 
 const char *model_position_name(model_position p) {
-    for (size_t i = 0; i < CYAML_ARRAY_LEN(position_names); i++)
-        if (position_names[i].val == (int64_t)p) return position_names[i].str;
-    return "unknown";
+    return enum_name(position_names, CYAML_ARRAY_LEN(position_names), (int64_t)p);
 }
 
 const char *lr_schedule_name(lr_schedule s) {
-    for (size_t i = 0; i < CYAML_ARRAY_LEN(schedule_names); i++)
-        if (schedule_names[i].val == (int64_t)s) return schedule_names[i].str;
-    return "unknown";
+    return enum_name(schedule_names, CYAML_ARRAY_LEN(schedule_names), (int64_t)s);
 }
