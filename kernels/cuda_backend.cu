@@ -183,8 +183,8 @@ static void cuda_zero(void *p, size_t bytes) {
     {                                                                                              \
         .name = NAME, .alloc = cuda_alloc, .release = cuda_release, .upload = cuda_upload,         \
         .download = cuda_download, .zero = cuda_zero, .embedding_forward = cuda_embedding_forward, \
-        .embedding_backward = cuda_embedding_backward,                                             \
-        .layernorm_forward = cuda_layernorm_forward,                                               \
+        .embedding_backward = cuda_embedding_backward, .rows_gather_add = cuda_rows_gather_add,    \
+        .rows_scatter_add = cuda_rows_scatter_add, .layernorm_forward = cuda_layernorm_forward,    \
         .layernorm_backward = cuda_layernorm_backward,                                             \
         .matmul_forward = cuda_matmul_forward_##PREC,                                              \
         .matmul_backward = cuda_matmul_backward_##PREC,                                            \
@@ -195,7 +195,8 @@ static void cuda_zero(void *p, size_t bytes) {
         .residual_forward = cuda_residual_forward, .residual_backward = cuda_residual_backward,    \
         .crossentropy_forward = cuda_crossentropy_forward,                                         \
         .crossentropy_backward = cuda_crossentropy_backward, .adamw_update = cuda_adamw_update,    \
-        .sum_of_squares = cuda_sum_of_squares,                                                     \
+        .adamw_update_rows = cuda_adamw_update_rows, .sum_of_squares = cuda_sum_of_squares,        \
+        .sum_of_squares_rows = cuda_sum_of_squares_rows,                                           \
     }
 
 static const mdl_ops cuda_fp32_ops = CUDA_OPS_TABLE("cuda-fp32", fp32);

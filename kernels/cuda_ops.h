@@ -16,6 +16,10 @@ void cuda_embedding_forward(real *out, const int *tokens, const real *wte, const
 void cuda_embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B,
                              int T, int C);
 
+// rows.cu
+void cuda_rows_gather_add(real *out, const real *table, const int *idx, int N, int K, int C);
+void cuda_rows_scatter_add(real *dtable, const real *dout, const int *idx, int N, int K, int C);
+
 // layernorm.cu
 void cuda_layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const real *weight,
                             const real *bias, int N, int C);
@@ -68,8 +72,12 @@ void cuda_crossentropy_backward(real *dlogits, const real *logits, const int *ta
 void cuda_adamw_update(real *param, const real *grad, real *m, real *v, size_t n, float lr,
                        float beta1, float beta2, float eps, float weight_decay, float grad_scale,
                        int t);
+void cuda_adamw_update_rows(real *param, real *grad, real *m, real *v, const int *rows, int nrows,
+                            int C, float lr, float beta1, float beta2, float eps,
+                            float weight_decay, float grad_scale, int t);
 
 // gradnorm.cu
 double cuda_sum_of_squares(const real *x, size_t n);
+double cuda_sum_of_squares_rows(const real *x, const int *rows, int nrows, int C);
 
 #endif

@@ -51,3 +51,29 @@ double cuda_sum_of_squares(const real *x, size_t n) {
     CUDA_CHECK(cudaStreamSynchronize(cuda_stream()));
     return host;
 }
+
+// Listed rows of a [*, C] array: one block, each thread a fixed strided subset of the
+// flattened (row, column) list, then the block's tree. The lists are short.
+__global__ void __launch_bounds__(SSQ_THREADS)
+    ssq_rows_kernel(double *out, const float *x, const int *rows, int nrows, int C) {
+    __shared__ double s[SSQ_THREADS];
+    double acc = 0.0;
+    size_t total = (size_t)nrows * C;
+    for (size_t i = threadIdx.x; i < total; i += SSQ_THREADS) {
+        double d = x[(size_t)rows[i / C] * C + i % C];
+        acc += d * d;
+    }
+    s[threadIdx.x] = acc;
+    block_tree_sum(s);
+    if (threadIdx.x == 0) *out = s[0];
+}
+
+double cuda_sum_of_squares_rows(const real *x, const int *rows, int nrows, int C) {
+    if (nrows <= 0) return 0.0;
+    double *result = (double *)cuda_scratch(SCRATCH_REDUCE, sizeof(double)), host = 0.0;
+    ssq_rows_kernel<<<1, SSQ_THREADS, 0, cuda_stream()>>>(result, x, rows, nrows, C);
+    CUDA_LAUNCH_CHECK();
+    CUDA_CHECK(cudaMemcpyAsync(&host, result, sizeof host, cudaMemcpyDeviceToHost, cuda_stream()));
+    CUDA_CHECK(cudaStreamSynchronize(cuda_stream()));
+    return host;
+}

@@ -110,6 +110,10 @@ TIMED(attention_backward,
       (real * dqkv, real *datt, const real *dout, const real *qkv, const real *att, int B, int Tn,
        int C, int NH),
       (dqkv, datt, dout, qkv, att, B, Tn, C, NH))
+TIMED(rows_gather_add, (real * out, const real *tab, const int *idx, int N, int K, int C),
+      (out, tab, idx, N, K, C))
+TIMED(rows_scatter_add, (real * dtab, const real *dout, const int *idx, int N, int K, int C),
+      (dtab, dout, idx, N, K, C))
 TIMED(rope_forward, (real * qkv, int B, int Tn, int C, int NH, int64_t p0), (qkv, B, Tn, C, NH, p0))
 TIMED(rope_backward, (real * dqkv, int B, int Tn, int C, int NH, int64_t p0),
       (dqkv, B, Tn, C, NH, p0))
@@ -129,11 +133,22 @@ TIMED(adamw_update,
       (real * p, const real *g, real *m, real *v, size_t n, float lr, float b1, float b2, float eps,
        float wd, float gs, int t),
       (p, g, m, v, n, lr, b1, b2, eps, wd, gs, t))
+TIMED(adamw_update_rows,
+      (real * p, real *g, real *m, real *v, const int *rows, int nr, int C, float lr, float b1,
+       float b2, float eps, float wd, float gs, int t),
+      (p, g, m, v, rows, nr, C, lr, b1, b2, eps, wd, gs, t))
 
 // sum_of_squares returns a value (and synchronises): timed the same way
 template <int S> double timed_sum_of_squares(const real *x, size_t n) {
     int k = begin("sum_of_squares");
     double r = T.inner[S]->sum_of_squares(x, n);
+    end(k);
+    return r;
+}
+
+template <int S> double timed_sum_of_squares_rows(const real *x, const int *rows, int nr, int C) {
+    int k = begin("sum_of_squares_rows");
+    double r = T.inner[S]->sum_of_squares_rows(x, rows, nr, C);
     end(k);
     return r;
 }
@@ -147,6 +162,8 @@ template <int S> void fill(mdl_ops *t) {
     t->matmul_backward = timed_matmul_backward<S>;
     t->attention_forward = timed_attention_forward<S>;
     t->attention_backward = timed_attention_backward<S>;
+    t->rows_gather_add = timed_rows_gather_add<S>;
+    t->rows_scatter_add = timed_rows_scatter_add<S>;
     t->rope_forward = timed_rope_forward<S>;
     t->rope_backward = timed_rope_backward<S>;
     t->copy_blocks = timed_copy_blocks<S>;
@@ -157,7 +174,9 @@ template <int S> void fill(mdl_ops *t) {
     t->crossentropy_forward = timed_crossentropy_forward<S>;
     t->crossentropy_backward = timed_crossentropy_backward<S>;
     t->adamw_update = timed_adamw_update<S>;
+    t->adamw_update_rows = timed_adamw_update_rows<S>;
     t->sum_of_squares = timed_sum_of_squares<S>;
+    t->sum_of_squares_rows = timed_sum_of_squares_rows<S>;
 }
 
 } // namespace

@@ -42,7 +42,9 @@ extern const char mdl_default_config_yaml[];
     X(model, d_ff, UINT, unsigned)                                                                 \
     X(model, zero_init_head, BOOL, bool)                                                           \
     X(model, position, POSITION, model_position)                                                   \
-    X(model, memory, UINT, unsigned)
+    X(model, memory, UINT, unsigned)                                                               \
+    X(model, ngram_order, UINT, unsigned)                                                          \
+    X(model, ngram_buckets, UINT, unsigned)
 #define TRAIN_KEYS(X)                                                                              \
     X(train, streams, UINT, unsigned)                                                              \
     X(train, segment, UINT, unsigned)                                                              \
@@ -866,6 +868,18 @@ int config_validate(const mdl_config *cfg, mdl_err *err) {
                         "analysis.extract_prefix + analysis.extract_suffix (%u + %u) must be at "
                         "most model.context + model.memory (%u)",
                         P, S, seen);
+    if (m->ngram_order > MDL_NGRAM_MAX_ORDER)
+        return mdl_fail(err, "model.ngram_order must be at most %d, got %u", MDL_NGRAM_MAX_ORDER,
+                        m->ngram_order);
+    if (m->ngram_order >= 2 && m->ngram_buckets == 0)
+        return mdl_fail(err, "model.ngram_buckets must be at least 1 with model.ngram_order %u",
+                        m->ngram_order);
+    if (m->ngram_order >= 2 &&
+        (uint64_t)(m->ngram_order - 1) * m->ngram_buckets > (uint64_t)INT32_MAX / m->d_model)
+        return mdl_fail(err,
+                        "model.ngram_buckets (%u) x (model.ngram_order - 1) x model.d_model is "
+                        "too large a table",
+                        m->ngram_buckets);
     if (m->memory > 0 && m->position == POSITION_LEARNED)
         return mdl_fail(err, "model.memory needs model.position rope or none: learned absolute "
                              "positions cannot place the memory's rows");

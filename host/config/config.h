@@ -21,6 +21,8 @@ typedef enum { PRECISION_FP32 = 0, PRECISION_BF16 = 1 } run_precision;
  * causal mask alone). */
 typedef enum { POSITION_LEARNED = 0, POSITION_ROPE = 1, POSITION_NONE = 2 } model_position;
 
+#define MDL_NGRAM_MAX_ORDER 8 /* longest hashed n-gram (model.ngram_order) */
+
 typedef struct model_config {
     unsigned n_layer;    /* transformer blocks */
     unsigned n_head;     /* attention heads; must divide d_model */
@@ -29,8 +31,11 @@ typedef struct model_config {
     unsigned d_ff;       /* MLP hidden width */
     bool zero_init_head; /* output head starts at zero: first step costs 8 bits/byte */
     model_position position;
-    unsigned memory; /* M: q, k, v rows of the previous M positions kept per stream and layer,
-                        attended to without gradient (0: none; needs context == segment) */
+    unsigned memory;      /* M: q, k, v rows of the previous M positions kept per stream and layer,
+                             attended to without gradient (0: none; needs context == segment) */
+    unsigned ngram_order; /* hashed n-gram embeddings of orders 2..ngram_order added to the
+                             byte embedding (0 or 1: none) */
+    unsigned ngram_buckets; /* rows per order of the hashed n-gram table */
 } model_config;
 
 typedef struct train_config {

@@ -32,6 +32,8 @@ static const mdl_ops cpu_ops = {
     .zero = cpu_zero,
     .embedding_forward = embedding_forward,
     .embedding_backward = embedding_backward,
+    .rows_gather_add = rows_gather_add,
+    .rows_scatter_add = rows_scatter_add,
     .layernorm_forward = layernorm_forward,
     .layernorm_backward = layernorm_backward,
     .matmul_forward = matmul_forward,
@@ -48,7 +50,9 @@ static const mdl_ops cpu_ops = {
     .crossentropy_forward = crossentropy_forward,
     .crossentropy_backward = crossentropy_backward,
     .adamw_update = adamw_update,
+    .adamw_update_rows = adamw_update_rows,
     .sum_of_squares = sum_of_squares,
+    .sum_of_squares_rows = sum_of_squares_rows,
 };
 
 const mdl_ops *cpu_backend(void) {

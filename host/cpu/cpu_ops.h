@@ -23,6 +23,12 @@ void embedding_forward(real *out, const int *tokens, const real *wte, const real
 void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int T,
                         int C);
 
+/* rows.c: lookups of table rows by index (the hashed n-gram table, host/model/model.c):
+ * out[n,:] += table[idx[n*K + j],:] for j = 0..K-1 (in that order), skipping idx < 0; the
+ * backward pass accumulates dout[n,:] into the same rows. */
+void rows_gather_add(real *out, const real *table, const int *idx, int N, int K, int C);
+void rows_scatter_add(real *dtable, const real *dout, const int *idx, int N, int K, int C);
+
 /* layernorm.c: out = (inp - mean) * rstd * weight + bias over the last axis (eps 1e-5);
  * mean and rstd [N] are saved for the backward pass. */
 void layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const real *weight,
@@ -76,8 +82,16 @@ void crossentropy_backward(real *dlogits, const real *logits, const int *targets
  * t is the 1-based step number used for bias correction; decoupled weight decay. */
 void adamw_update(real *param, const real *grad, real *m, real *v, size_t n, float lr, float beta1,
                   float beta2, float eps, float weight_decay, float grad_scale, int t);
+/* The same update on rows[0..nrows) of [*, C] arrays only (rows distinct), then those
+ * gradient rows set to 0: the lazy update of the hashed n-gram table, whose other rows
+ * keep their weights and moments. */
+void adamw_update_rows(real *param, real *grad, real *m, real *v, const int *rows, int nrows, int C,
+                       float lr, float beta1, float beta2, float eps, float weight_decay,
+                       float grad_scale, int t);
 
-/* gradnorm.c: sum of squares accumulated in double, deterministic for a thread count. */
+/* gradnorm.c: sum of squares accumulated in double, deterministic for a thread count;
+ * the _rows form over rows[0..nrows) of a [*, C] array. */
 double sum_of_squares(const real *x, size_t n);
+double sum_of_squares_rows(const real *x, const int *rows, int nrows, int C);
 
 #endif

@@ -19,3 +19,15 @@ double sum_of_squares(const real *x, size_t n) {
     for (int k = 0; k < SSQ_CHUNKS; k++) total += part[k];
     return total;
 }
+
+/* Rows of a [*, C] array, summed in list order (the lists are short). */
+double sum_of_squares_rows(const real *x, const int *rows, int nrows, int C) {
+    double total = 0;
+    for (int r = 0; r < nrows; r++) {
+        const real *row = x + (size_t)rows[r] * C;
+        double s = 0;
+        for (int c = 0; c < C; c++) s += (double)row[c] * row[c];
+        total += s;
+    }
+    return total;
+}

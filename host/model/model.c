@@ -43,11 +43,29 @@ struct model {
     int mem_valid, win_m;  /* memory rows in use; those in the last forward's window */
     int staged_valid;      /* rows push staged (-1: nothing staged) */
     int64_t mem_pos;       /* stream position of the next forward's first row */
+    /* hashed n-gram table (model.ngram_order >= 2): the rows of wte after the byte rows */
+    int ng_K;          /* lookups per position: orders 2..ngram_order */
+    size_t ng_R;       /* table rows */
+    int *ng_idx;       /* [N, K] table row of each position's k-gram (-1: none); backend */
+    int *ng_idx_host;  /* the same on the host, of the last forward */
+    int *ng_touched;   /* [R] host: 1 for the rows some backward wrote since the last update */
+    int *ng_rows;      /* the touched rows in ascending order, backend ... */
+    int *ng_rows_host; /* ... and host */
+    int ng_nrows;      /* rows listed in ng_rows (-1: not listed since the last backward) */
+    int ng_pending;    /* a backward ran since the last update (its table rows are dirty) */
 };
+
+static int ngram_lookups(const model_config *c) {
+    return c->ngram_order >= 2 ? (int)c->ngram_order - 1 : 0;
+}
+
+size_t model_ngram_rows(const model_config *c) {
+    return (size_t)ngram_lookups(c) * c->ngram_buckets;
+}
 
 static void compute_tensor_sizes(const model_config *c, size_t *sz) {
     size_t L = c->n_layer, C = c->d_model, F = c->d_ff;
-    sz[P_WTE] = (size_t)MDL_VOCAB_IN * C;
+    sz[P_WTE] = (model_ngram_rows(c) + MDL_VOCAB_IN) * C;
     sz[P_WPE] = c->position == POSITION_LEARNED ? (size_t)c->context * C : 0;
     sz[P_LN1W] = sz[P_LN1B] = L * C;
     sz[P_QKVW] = L * 3 * C * C;
@@ -124,6 +142,8 @@ static size_t list_buffers(model *m, buffer_spec *b) {
     BUF(win_out, M ? N * C : 0);
     BUF(dwin, M ? N * 3 * C : 0);
     BUF(dwin_out, M ? N * C : 0);
+    BUF(ng_idx, N * ngram_lookups(c));
+    BUF(ng_rows, model_ngram_rows(c));
 #undef BUF
     return n;
 }
@@ -154,6 +174,19 @@ int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *
                             ops->name, (double)total / (1 << 20), n_params, max_B, mc->context);
         }
     }
+    m->ng_K = ngram_lookups(mc);
+    m->ng_R = model_ngram_rows(mc);
+    if (m->ng_K) {
+        size_t N = (size_t)max_B * (mc->context + mc->memory);
+        m->ng_idx_host = malloc(N * m->ng_K * sizeof(int));
+        m->ng_touched = calloc(m->ng_R, sizeof(int));
+        m->ng_rows_host = malloc(m->ng_R * sizeof(int));
+        if (!m->ng_idx_host || !m->ng_touched || !m->ng_rows_host) {
+            model_destroy(m);
+            return mdl_fail(err, "out of memory for the n-gram table's row lists");
+        }
+    }
+    m->ng_nrows = -1;
     model_segment_memory_reset(m);
     size_t off = 0;
     for (int i = 0; i < MDL_NUM_PARAM_TENSORS; i++) {
@@ -183,6 +216,9 @@ void model_destroy(model *m) {
     size_t nb = list_buffers(m, bufs);
     for (size_t i = 0; i < nb; i++)
         if (*bufs[i].ptr) m->ops->release(*bufs[i].ptr);
+    free(m->ng_idx_host);
+    free(m->ng_touched);
+    free(m->ng_rows_host);
     free(m);
 }
 
@@ -440,6 +476,95 @@ void model_set_segment_memory(model *m, const real *host, uint64_t pos) {
     m->staged_valid = -1;
 }
 
+/* ---- hashed n-gram table ------------------------------------------------------------
+ * Rows MDL_VOCAB_IN.. of wte: (ngram_order - 1) tables of ngram_buckets rows, order 2
+ * first. A position's k-gram is the k input symbols ending at it; its row is computed on
+ * the host from the forward's tokens. Only the rows a step looked up get a gradient, and
+ * only those are updated (a lazy AdamW: the other rows keep their weights and moments),
+ * so a step costs the rows it touches, not the table. Outside a backward/update pair the
+ * table's gradient is zero. */
+
+/* The k-gram of input symbols row[t-k+1 .. t] (values 0..256) hashed to one of `buckets`
+ * rows: FNV-1a over the symbols, newest first, seeded by k, then a multiply-xorshift
+ * finaliser because FNV's low bits mix poorly and the bucket is a remainder. -1 when the
+ * k-gram would start before the row: the value stays a function of the window alone. */
+static int ngram_bucket(const int *row, int t, int k, unsigned buckets) {
+    if (t < k - 1) return -1;
+    uint32_t h = 2166136261u ^ (uint32_t)k;
+    for (int j = 0; j < k; j++) h = (h ^ (uint32_t)row[t - j]) * 16777619u;
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
+    return (int)(h % buckets);
+}
+
+static real *ngram_table(const model *m, real *const *t) {
+    return t[P_WTE] + (size_t)MDL_VOCAB_IN * m->cfg.d_model;
+}
+
+static void ngram_index(model *m, const int *tokens, int B, int T) {
+    int K = m->ng_K;
+    unsigned nb = m->cfg.ngram_buckets;
+    for (int n = 0; n < B * T; n++) {
+        const int *row = tokens + (size_t)(n / T) * T;
+        for (int j = 0; j < K; j++) {
+            int b = ngram_bucket(row, n % T, j + 2, nb);
+            m->ng_idx_host[(size_t)n * K + j] = b < 0 ? -1 : (int)(j * nb) + b;
+        }
+    }
+    m->ops->upload(m->ng_idx, m->ng_idx_host, (size_t)B * T * K * sizeof(int));
+}
+
+static void ngram_mark_touched(model *m, int N) {
+    for (size_t i = 0; i < (size_t)N * m->ng_K; i++)
+        if (m->ng_idx_host[i] >= 0) m->ng_touched[m->ng_idx_host[i]] = 1;
+    m->ng_pending = 1;
+    m->ng_nrows = -1;
+}
+
+/* The touched rows in ascending order (the same list whatever the rank count). */
+static void ngram_list_rows(model *m) {
+    if (m->ng_nrows >= 0) return;
+    int n = 0;
+    for (size_t r = 0; r < m->ng_R; r++)
+        if (m->ng_touched[r]) m->ng_rows_host[n++] = (int)r;
+    m->ng_nrows = n;
+    m->ops->upload(m->ng_rows, m->ng_rows_host, (size_t)n * sizeof(int));
+}
+
+int *model_ngram_touched(model *m, size_t *n) {
+    *n = m->ng_R;
+    if (!m->ng_K) return NULL;
+    m->ng_nrows = -1;
+    return m->ng_touched;
+}
+
+/* Offsets of the table inside the flat gradient: [lo, hi) (empty without a table). */
+static void ngram_span(const model *m, size_t *lo, size_t *hi) {
+    *lo = (size_t)MDL_VOCAB_IN * m->cfg.d_model;
+    *hi = *lo + m->ng_R * m->cfg.d_model;
+}
+
+/* Zeroes every gradient; the table's is already zero unless a backward ran without an
+ * update since (then all of it is cleared, the slow path tests take). */
+static void grads_zero(model *m) {
+    const mdl_ops *o = m->ops;
+    if (!m->ng_K) {
+        o->zero(m->grads, m->n_params * sizeof(real));
+        return;
+    }
+    size_t lo, hi;
+    ngram_span(m, &lo, &hi);
+    o->zero(m->grads, lo * sizeof(real));
+    o->zero(m->grads + hi, (m->n_params - hi) * sizeof(real));
+    if (m->ng_pending) {
+        o->zero(m->grads + lo, (hi - lo) * sizeof(real));
+        memset(m->ng_touched, 0, m->ng_R * sizeof(int));
+        m->ng_pending = 0;
+        m->ng_nrows = -1;
+    }
+}
+
 /* The residual stream entering layer l. */
 static real *layer_input(model *m, int l) {
     return l == 0 ? m->encoded : layer_slice(m, l - 1).residual3;
@@ -455,6 +580,10 @@ void model_forward(model *m, const int *tokens, int B, int T) {
     o->upload(m->tokens, tokens, (size_t)N * sizeof(int));
     const real *wpe = m->tensor_size[P_WPE] ? m->p[P_WPE] : NULL;
     o->embedding_forward(m->encoded, m->tokens, m->p[P_WTE], wpe, B, T, C);
+    if (m->ng_K) {
+        ngram_index(m, tokens, B, T);
+        o->rows_gather_add(m->encoded, ngram_table(m, m->p), m->ng_idx, N, m->ng_K, C);
+    }
     for (int l = 0; l < L; l++) {
         layer_acts a = layer_slice(m, l);
         real *x = layer_input(m, l);
@@ -501,7 +630,7 @@ void model_backward(model *m, const int *targets, const real *weights) {
 
     o->upload(m->targets, targets, (size_t)N * sizeof(int));
     o->upload(m->weights, weights, (size_t)N * sizeof(real));
-    o->zero(m->grads, m->n_params * sizeof(real));
+    grads_zero(m);
     o->crossentropy_backward(m->dlogits, m->logits, m->targets, m->weights, N, MDL_VOCAB_OUT);
     o->zero(m->dln, NC);
     o->matmul_backward(m->dln, m->g[P_HEADW], m->g[P_HEADB], m->dlogits, m->lnf, m->p[P_HEADW], N,
@@ -543,10 +672,22 @@ void model_backward(model *m, const int *targets, const real *weights) {
     }
     real *dwpe = m->tensor_size[P_WPE] ? m->g[P_WPE] : NULL;
     o->embedding_backward(m->g[P_WTE], dwpe, m->dresidual, m->tokens, B, T, C);
+    if (m->ng_K) {
+        o->rows_scatter_add(ngram_table(m, m->g), m->dresidual, m->ng_idx, N, m->ng_K, C);
+        ngram_mark_touched(m, N);
+    }
 }
 
 double model_grad_norm(model *m) {
-    return sqrt(m->ops->sum_of_squares(m->grads, m->n_params));
+    const mdl_ops *o = m->ops;
+    if (!m->ng_K) return sqrt(o->sum_of_squares(m->grads, m->n_params));
+    size_t lo, hi;
+    ngram_span(m, &lo, &hi);
+    ngram_list_rows(m);
+    double ss = o->sum_of_squares(m->grads, lo) +
+                o->sum_of_squares(m->grads + hi, m->n_params - hi) +
+                o->sum_of_squares_rows(m->grads + lo, m->ng_rows, m->ng_nrows, (int)m->cfg.d_model);
+    return sqrt(ss);
 }
 
 /* Decoupled weight decay applies to matrices and embeddings, not to biases or LayerNorm. */
@@ -562,6 +703,18 @@ static double tensor_lr(int t, const train_config *tc, double lr) {
     return lr;
 }
 
+/* The lazy update of the touched table rows; it clears their gradient. */
+static void ngram_update(model *m, const train_config *tc, float rate, float wd, float scale) {
+    size_t lo = (size_t)MDL_VOCAB_IN * m->cfg.d_model;
+    ngram_list_rows(m);
+    m->ops->adamw_update_rows(m->params + lo, m->grads + lo, m->adam_m + lo, m->adam_v + lo,
+                              m->ng_rows, m->ng_nrows, (int)m->cfg.d_model, rate, (float)tc->beta1,
+                              (float)tc->beta2, (float)tc->eps, wd, scale, m->adam_t);
+    for (int i = 0; i < m->ng_nrows; i++) m->ng_touched[m->ng_rows_host[i]] = 0;
+    m->ng_nrows = -1;
+    m->ng_pending = 0;
+}
+
 void model_update(model *m, const train_config *tc, double lr, double grad_norm) {
     double scale = 1.0;
     if (tc->grad_clip > 0 && grad_norm > tc->grad_clip) scale = tc->grad_clip / grad_norm;
@@ -569,10 +722,13 @@ void model_update(model *m, const train_config *tc, double lr, double grad_norm)
     size_t off = 0;
     for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
         size_t n = m->tensor_size[t];
-        float wd = tensor_decays(t) ? (float)tc->weight_decay : 0.0f;
-        m->ops->adamw_update(m->params + off, m->grads + off, m->adam_m + off, m->adam_v + off, n,
-                             (float)tensor_lr(t, tc, lr), (float)tc->beta1, (float)tc->beta2,
-                             (float)tc->eps, wd, (float)scale, m->adam_t);
+        float wd = tensor_decays(t) ? (float)tc->weight_decay : 0.0f,
+              rate = (float)tensor_lr(t, tc, lr);
+        size_t dense = t == P_WTE ? n - m->ng_R * m->cfg.d_model : n;
+        m->ops->adamw_update(m->params + off, m->grads + off, m->adam_m + off, m->adam_v + off,
+                             dense, rate, (float)tc->beta1, (float)tc->beta2, (float)tc->eps, wd,
+                             (float)scale, m->adam_t);
+        if (t == P_WTE && m->ng_K) ngram_update(m, tc, rate, wd, (float)scale);
         off += n;
     }
 }

@@ -1,8 +1,9 @@
 /* The byte-level GPT, backend-agnostic: parameter layout, initialisation, forward and
  * backward orchestration and the AdamW update, all through an mdl_ops table.
  *
- * Architecture: byte embedding over 257 input symbols (256 bytes + begin-of-stream),
- * learned positions, n_layer pre-LayerNorm blocks (causal multi-head attention, GELU
+ * Architecture: byte embedding over 257 input symbols (256 bytes + begin-of-stream), plus
+ * optionally hashed embeddings of the last 2..ngram_order symbols; learned, rotary or no
+ * positions (model.position), optional segment memory; n_layer pre-LayerNorm blocks (causal multi-head attention, GELU
  * MLP), final LayerNorm, output head over the 256 byte values. */
 #ifndef MDL_MODEL_H
 #define MDL_MODEL_H
@@ -41,6 +42,10 @@ enum {
 
 typedef struct model model;
 
+/* Rows of the hashed n-gram table (model.ngram_order, ngram_buckets): they follow the 257
+ * byte rows in the wte tensor, order 2's buckets first (host/cpu/cpu_ops.h, ngram). */
+size_t model_ngram_rows(const model_config *c);
+
 /* Allocates parameters, gradients, AdamW moments and activations for up to max_B
  * sequences of model->context positions. */
 int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *ops, mdl_err *err);
@@ -56,7 +61,7 @@ size_t model_num_params_nonembedding(const model *m);
 size_t model_tensor_size(const model *m, int tensor);
 
 /* Shape of a parameter tensor as a matrix of rows = output channels (all layers stacked)
- * by cols = input channels: wte [257, C], wpe [context, C], qkv [L*3C, C], attention
+ * by cols = input channels: wte [257 + n-gram rows, C], wpe [context, C], qkv [L*3C, C], attention
  * projection [L*C, C], fc [L*F, C], fc projection [L*C, F], head [256, C]. Vectors
  * (biases, LayerNorm) have cols = 1. */
 void model_tensor_shape(const model *m, int tensor, size_t *rows, size_t *cols);
@@ -114,6 +119,11 @@ void model_bits(model *m, const int *targets, real *bits);
 
 /* After model_forward: gradients (overwritten) of sum_i weights[i] * (-ln p_i). */
 void model_backward(model *m, const int *targets, const real *weights);
+
+/* The hashed n-gram table's touched-row flags (n = its rows; NULL and 0 without a table),
+ * for ranks to agree on the rows to update: after the gradients are summed over ranks,
+ * each rank must hold the union (dist_max_int) before model_grad_norm and model_update. */
+int *model_ngram_touched(model *m, size_t *n);
 
 /* Global gradient norm (before clipping). */
 double model_grad_norm(model *m);

@@ -29,6 +29,8 @@ typedef struct mdl_ops {
                               int T, int C);
     void (*embedding_backward)(real *dwte, real *dwpe, const real *dout, const int *tokens, int B,
                                int T, int C);
+    void (*rows_gather_add)(real *out, const real *table, const int *idx, int N, int K, int C);
+    void (*rows_scatter_add)(real *dtable, const real *dout, const int *idx, int N, int K, int C);
     void (*layernorm_forward)(real *out, real *mean, real *rstd, const real *inp,
                               const real *weight, const real *bias, int N, int C);
     void (*layernorm_backward)(real *dinp, real *dweight, real *dbias, const real *dout,
@@ -55,7 +57,11 @@ typedef struct mdl_ops {
     void (*adamw_update)(real *param, const real *grad, real *m, real *v, size_t n, float lr,
                          float beta1, float beta2, float eps, float weight_decay, float grad_scale,
                          int t);
+    void (*adamw_update_rows)(real *param, real *grad, real *m, real *v, const int *rows, int nrows,
+                              int C, float lr, float beta1, float beta2, float eps,
+                              float weight_decay, float grad_scale, int t);
     double (*sum_of_squares)(const real *x, size_t n);
+    double (*sum_of_squares_rows)(const real *x, const int *rows, int nrows, int C);
 } mdl_ops;
 
 /* The CPU reference backend (host/cpu/cpu_backend.c). */

@@ -212,6 +212,14 @@ static double evaluate_held_out(model *m, step_batch *b, const mdl_config *cfg, 
  * schedule. Returns the step's bits over all ranks; *lr and *norm are the first update's.
  * With several ranks each one's gradients cover its streams; they are summed before the
  * norm and the update, so every rank makes the same update. */
+/* The gradients summed over ranks, and the n-gram table rows any rank touched. */
+static void share_gradients(model *m) {
+    dist_sum_gradients(model_grads(m), model_num_params(m));
+    size_t n;
+    int *touched = model_ngram_touched(m, &n);
+    if (n) dist_max_int(touched, n);
+}
+
 static double train_step(model *m, step_batch *b, const stream_layout *lay, stream_shard sh,
                          const corpus *c, const train_config *tc, uint64_t k, uint64_t update,
                          uint64_t total_updates, double *doc_bits, double *lr, double *norm) {
@@ -228,7 +236,7 @@ static double train_step(model *m, step_batch *b, const stream_layout *lay, stre
     for (uint64_t r = 0; r < tc->repeats_per_step; r++) {
         if (r > 0) model_forward(m, b->tokens, (int)sh.count, (int)b->n);
         model_backward(m, b->targets, b->weights);
-        if (ranks) dist_sum_gradients(model_grads(m), model_num_params(m));
+        if (ranks) share_gradients(m);
         double g = model_grad_norm(m), rate = lr_at(tc, update + r, total_updates);
         model_update(m, tc, rate, g);
         if (r == 0) *lr = rate, *norm = g;
