@@ -321,10 +321,13 @@ int model_init_weights(model *m, uint64_t seed, mdl_err *err) {
             s = 0.0;
             break; /* biases and LayerNorm shifts */
         }
+        /* the hashed n-gram rows start at zero: a bucket adds nothing until trained */
+        if (t == P_WTE) n = (size_t)MDL_VOCAB_IN * c->d_model;
         for (size_t i = 0; i < n; i++) dst[i] = (real)(s * rng_normal(seed, (uint64_t)t, i));
+        if (t == P_WTE) memset(dst + n, 0, (m->tensor_size[t] - n) * sizeof(real));
         if (t == P_LN1W || t == P_LN2W || t == P_LNFW)
             for (size_t i = 0; i < n; i++) dst[i] = 1;
-        dst += n;
+        dst += m->tensor_size[t];
     }
     m->ops->upload(m->params, host, m->n_params * sizeof(real));
     m->ops->zero(m->adam_m, m->n_params * sizeof(real));

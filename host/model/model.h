@@ -3,8 +3,8 @@
  *
  * Architecture: byte embedding over 257 input symbols (256 bytes + begin-of-stream), plus
  * optionally hashed embeddings of the last 2..ngram_order symbols; learned, rotary or no
- * positions (model.position), optional segment memory; n_layer pre-LayerNorm blocks (causal multi-head attention, GELU
- * MLP), final LayerNorm, output head over the 256 byte values. */
+ * positions (model.position), optional segment memory; n_layer pre-LayerNorm blocks (causal
+ * multi-head attention, GELU MLP), final LayerNorm, output head over the 256 byte values. */
 #ifndef MDL_MODEL_H
 #define MDL_MODEL_H
 
@@ -79,8 +79,9 @@ const char *model_tensor_name(int tensor);
 
 /* Deterministic initialisation from the counter-based RNG (host/util/rng.h), computed on the
  * host and uploaded, so every backend starts from identical weights: N(0, 0.02) for
- * matrices and embeddings, residual projections scaled by 1/sqrt(2 n_layer), LayerNorm
- * weights 1, biases 0, the head zero when zero_init_head. Fails only without host memory. */
+ * matrices and embeddings (the hashed n-gram rows 0), residual projections scaled by
+ * 1/sqrt(2 n_layer), LayerNorm weights 1, biases 0, the head zero when zero_init_head. Fails only
+ * without host memory. */
 int model_init_weights(model *m, uint64_t seed, mdl_err *err);
 
 /* Parameters as one flat array (backend memory), in tensor order; for tests. */

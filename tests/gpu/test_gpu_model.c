@@ -100,6 +100,20 @@ static void test_gradients(const model_config *cfg, uint64_t seed) {
     }
     double nc = model_grad_norm(mc), ng = model_grad_norm(mg);
     CHECKF(fabs(ng - nc) <= 1e-5 * nc, "grad norm %.9g vs %.9g", ng, nc);
+    /* one update (with a hashed n-gram table: the lazy one of its touched rows) */
+    train_config tc = {.lr = 1e-3,
+                       .beta2 = 0.9999,
+                       .eps = 1e-8,
+                       .weight_decay = 0.01,
+                       .grad_clip = 1,
+                       .head_lr_scale = 10,
+                       .embedding_lr_scale = 30};
+    model_update(mc, &tc, tc.lr, nc);
+    model_update(mg, &tc, tc.lr, ng);
+    gpu->download(grads, model_params(mg), np * sizeof(float));
+    e = rel_err(grads, model_params(mc), np);
+    printf("(a) parameters after one update  rel err %.2e\n", e);
+    CHECKF(e < 1e-5, "parameters after one update: rel err %.3e", e);
     free(logits), free(grads);
     model_destroy(mc), model_destroy(mg);
 }
@@ -172,10 +186,13 @@ static void test_prequential(const corpus *c) {
 
 /* ---- (d) causality ------------------------------------------------------------------- */
 
-static void test_causality(const mdl_ops *gpu, model_position position, uint64_t seed) {
+static void test_causality(const mdl_ops *gpu, model_position position, unsigned ngram,
+                           uint64_t seed) {
     enum { B = 3, T = 48 };
     model_config mc = small;
     mc.position = position;
+    mc.ngram_order = ngram;
+    mc.ngram_buckets = 64;
     model *m;
     mdl_err err;
     CHECKF(model_create(&m, &mc, B, gpu, &err) == 0, "%s", err.msg);
@@ -232,6 +249,12 @@ int main(void) {
     model_config memory = rope;
     memory.memory = 32;
     test_gradients(&memory, seed + 2);
+    model_config ngram = rope; /* hashed 2..4-grams, few buckets: shared rows */
+    ngram.ngram_order = 4;
+    ngram.ngram_buckets = 64;
+    test_gradients(&ngram, seed + 3);
+    ngram.memory = 32;
+    test_gradients(&ngram, seed + 4);
 
     /* 50 steps of 4 streams x 16 bytes, over two documents */
     char *dir = tests_tmpdir(), a[512], b[512];
@@ -252,9 +275,10 @@ int main(void) {
     free(dir);
 
     for (int p = POSITION_LEARNED; p <= POSITION_NONE; p++) {
-        test_causality(cuda_backend(MDL_PRECISION_FP32), (model_position)p, seed);
-        test_causality(cuda_backend(MDL_PRECISION_BF16), (model_position)p, seed);
+        test_causality(cuda_backend(MDL_PRECISION_FP32), (model_position)p, 0, seed);
+        test_causality(cuda_backend(MDL_PRECISION_BF16), (model_position)p, 0, seed);
     }
+    test_causality(cuda_backend(MDL_PRECISION_FP32), POSITION_ROPE, 5, seed);
     cuda_backend_shutdown();
     return tests_done("test_gpu_model");
 }

@@ -112,6 +112,16 @@ static void compare(const char *name, const float *d, const float *want, size_t 
     free(got);
 }
 
+/* The same, bit for bit (ops whose GPU kernels add in the CPU's order). */
+static void compare_exact(const char *name, const float *d, const float *want, size_t n) {
+    float *got = from_gpu(d, n);
+    size_t differ = 0;
+    for (size_t i = 0; i < n; i++) differ += memcmp(got + i, want + i, sizeof(float)) != 0;
+    printf("  %-9s %-44s %8zu values  %zu differ\n", gpu->name, name, n, differ);
+    CHECKF(differ == 0, "%s %s: %zu of %zu values not bit-identical", gpu->name, name, differ, n);
+    free(got);
+}
+
 /* The GPU result of a gradient op must not change when the op runs again on the same
  * inputs (first holds the first run's download). */
 static void check_repeat(const char *name, const float *d, const float *first, size_t n) {
@@ -185,6 +195,32 @@ static void test_embedding_no_positions(int B, int T, int C) {
     gpu->release(d_tok), gpu->release(d_wte), gpu->release(d_out), gpu->release(d_dout);
     gpu->release(d_dwte);
     free(tokens), free(wte), free(out), free(dout), free(dwte);
+}
+
+/* ---- row lookups of the hashed n-gram table: bit-identical sums (same order) ---------- */
+
+static int *rand_rows_index(int n, int R) {
+    int *idx = malloc((size_t)n * sizeof *idx);
+    for (int i = 0; i < n; i++) idx[i] = irand(R + 1) - 1; /* -1: no lookup */
+    return idx;
+}
+
+static void test_rows(int N, int K, int C, int R) {
+    char name[96];
+    int *idx = rand_rows_index(N * K, R), *d_idx = to_gpu(idx, (size_t)N * K * sizeof(int));
+    float *out = rand_host((size_t)N * C, 1), *table = rand_host((size_t)R * C, 1);
+    float *d_out = gpu_floats(out, (size_t)N * C), *d_table = gpu_floats(table, (size_t)R * C);
+    cpu->rows_gather_add(out, table, idx, N, K, C);
+    gpu->rows_gather_add(d_out, d_table, d_idx, N, K, C);
+    snprintf(name, sizeof name, "rows gather N=%d K=%d C=%d R=%d", N, K, C, R);
+    compare_exact(name, d_out, out, (size_t)N * C);
+    float *dt = rand_host((size_t)R * C, 1), *d_dt = gpu_floats(dt, (size_t)R * C);
+    cpu->rows_scatter_add(dt, out, idx, N, K, C);
+    gpu->rows_scatter_add(d_dt, d_out, d_idx, N, K, C);
+    snprintf(name, sizeof name, "rows scatter N=%d K=%d C=%d R=%d", N, K, C, R);
+    compare_exact(name, d_dt, dt, (size_t)R * C);
+    gpu->release(d_idx), gpu->release(d_out), gpu->release(d_table), gpu->release(d_dt);
+    free(idx), free(out), free(table), free(dt);
 }
 
 /* ---- rope: in place on q and k of qkv; v must come back untouched ------------------ */
@@ -523,6 +559,34 @@ static void test_adamw(size_t n) {
     free(p), free(m), free(v);
 }
 
+/* The lazy row update: listed rows as the CPU, their gradient cleared, the rest as was. */
+static void test_adamw_rows(int R, int C, int nrows) {
+    const float lr = 0.01f, b1 = 0.0f, b2 = 0.9999f, eps = 1e-8f, wd = 0.01f, gs = 0.7f;
+    size_t n = (size_t)R * C;
+    int *rows = malloc((size_t)nrows * sizeof *rows);
+    for (int i = 0; i < nrows; i++) rows[i] = (int)((size_t)i * R / nrows); /* ascending */
+    float *p = rand_host(n, 1), *g = rand_host(n, 2), *m = rand_host(n, 0.1f);
+    float *v = rand_host(n, 0.1f);
+    for (size_t i = 0; i < n; i++) v[i] = fabsf(v[i]);
+    float *d_p = gpu_floats(p, n), *d_g = gpu_floats(g, n), *d_m = gpu_floats(m, n);
+    float *d_v = gpu_floats(v, n);
+    int *d_rows = to_gpu(rows, (size_t)nrows * sizeof(int));
+    cpu->adamw_update_rows(p, g, m, v, rows, nrows, C, lr, b1, b2, eps, wd, gs, 5);
+    gpu->adamw_update_rows(d_p, d_g, d_m, d_v, d_rows, nrows, C, lr, b1, b2, eps, wd, gs, 5);
+    compare("adamw rows param", d_p, p, n, TOL_FP32);
+    compare("adamw rows m", d_m, m, n, TOL_FP32);
+    compare("adamw rows v", d_v, v, n, TOL_FP32);
+    compare_exact("adamw rows grad (listed rows cleared)", d_g, g, n);
+    double want = cpu->sum_of_squares_rows(v, rows, nrows, C);
+    double got = gpu->sum_of_squares_rows(d_v, d_rows, nrows, C);
+    CHECKF(fabs(got - want) <= 1e-12 * fmax(1, want), "%s sum_of_squares_rows: %.17g vs %.17g",
+           gpu->name, got, want);
+    CHECK(gpu->sum_of_squares_rows(d_v, d_rows, 0, C) == 0.0);
+    gpu->release(d_p), gpu->release(d_g), gpu->release(d_m), gpu->release(d_v);
+    gpu->release(d_rows);
+    free(rows), free(p), free(g), free(m), free(v);
+}
+
 static void test_sum_of_squares(void) {
     size_t sizes[] = {0, 1, 5, 1000, 65537, 1000003};
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
@@ -582,6 +646,8 @@ int main(void) {
         test_embedding(4, 64, 200);
         test_embedding_no_positions(3, 37, 72);
         test_embedding_no_positions(2, 45, 70);
+        test_rows(37, 3, 72, 50);
+        test_rows(1024, 4, 128, 65536); /* 16 streams x 64 positions, orders 2..5 */
         test_rope(2, 37, 48, 3, 0);
         test_rope(3, 130, 128, 4, 96);
         test_rope(1, 1024, 256, 8, 123456789); /* far into a stream (segment memory) */
@@ -605,6 +671,8 @@ int main(void) {
         test_crossentropy(77, 256);
         test_crossentropy(50, 100);
         test_adamw(1003);
+        test_adamw_rows(300, 72, 40);
+        test_adamw_rows(65536, 128, 256);
         test_sum_of_squares();
     }
     printf("largest relative error: cuda-fp32 %.2e (tolerance %.0e), cuda-bf16 %.2e (tolerance "

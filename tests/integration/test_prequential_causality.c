@@ -3,7 +3,7 @@
  * so the whole step's bits are compared), and changes a later step's bits, so the test
  * can fail. Checked for each learner option that changes what a step sees or trains on:
  * learned and rotary positions, training on the window's prefix, several updates per
- * step, and the segment memory (whose rows come from earlier steps). */
+ * step, the segment memory (whose rows come from earlier steps) and hashed n-grams. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +90,11 @@ int main(void) {
     check_option("rope + prefix loss", prefix, 2, dir, text);
     check_option("prefix loss + 2 updates/step", repeats, 2, dir, text);
     check_option("segment memory 40", memory, 4, dir, text);
+    const char *ngram[] = {"model.ngram_order=5", "model.ngram_buckets=64",
+                           "train.prefix_loss=true"};
+    const char *ngram_memory[] = {"model.ngram_order=3", "model.context=16", "model.memory=40"};
+    check_option("hashed 5-grams", ngram, 3, dir, text);
+    check_option("hashed 3-grams + memory", ngram_memory, 3, dir, text);
     char path[512];
     snprintf(path, sizeof path, "%s/corpus", dir);
     remove(path), remove(dir);

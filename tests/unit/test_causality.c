@@ -1,5 +1,6 @@
 /* Exact causality (docs/design.md §2): changing the bytes after position t leaves the logits at
- * positions <= t bit-identical, in every stream, for the fp32 CPU model. */
+ * positions <= t bit-identical, in every stream, for the fp32 CPU model: every position
+ * encoding, and hashed n-gram embeddings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +12,18 @@
 
 enum { B = 3, T = 48 };
 
-static void check_position(model_position position, uint64_t seed) {
+static void check_position(model_position position, unsigned ngram, uint64_t seed) {
     static const char *const names[] = {"learned", "rope", "none"};
-    printf("position %s\n", names[position]);
+    printf("position %s, ngram order %u\n", names[position], ngram);
     model_config mc = {.n_layer = 2,
                        .n_head = 4,
                        .d_model = 64,
                        .context = T,
                        .d_ff = 128,
                        .zero_init_head = false,
-                       .position = position};
+                       .position = position,
+                       .ngram_order = ngram,
+                       .ngram_buckets = 64};
     model *m;
     mdl_err err;
     CHECK(model_create(&m, &mc, B, cpu_backend(), &err) == 0);
@@ -61,6 +64,7 @@ int main(void) {
     printf("seed %llu\n", (unsigned long long)seed);
     model_position positions[] = {POSITION_LEARNED, POSITION_ROPE, POSITION_NONE};
     for (size_t i = 0; i < sizeof positions / sizeof positions[0]; i++)
-        check_position(positions[i], seed + i);
+        check_position(positions[i], 0, seed + i);
+    check_position(POSITION_ROPE, 5, seed + 3); /* hashed n-grams of up to 5 bytes */
     return tests_done("test_causality");
 }

@@ -1,7 +1,8 @@
 /* The whole model's gradient against central finite differences, in double precision
  * (this test links the fp64 build of the CPU reference), on fresh random weights,
- * tokens and loss weights; for every position encoding, and with a segment memory filled
- * by two earlier forwards (the memory is state: held fixed, it gets no gradient). */
+ * tokens and loss weights; for every position encoding, with a segment memory filled
+ * by two earlier forwards (the memory is state: held fixed, it gets no gradient), and
+ * with hashed n-gram embeddings (and their lazy update). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +25,10 @@ static double loss_of(model *m, const int *tokens, const int *targets, const rea
     return loss;
 }
 
-static void check_position(model_position position, unsigned memory, uint64_t seed) {
+static void check_position(model_position position, unsigned memory, unsigned ngram,
+                           uint64_t seed) {
     static const char *const names[] = {"learned", "rope", "none"};
-    printf("position %s, memory %u\n", names[position], memory);
+    printf("position %s, memory %u, ngram order %u\n", names[position], memory, ngram);
     model_config mc = {.n_layer = 2,
                        .n_head = 2,
                        .d_model = 8,
@@ -34,7 +36,9 @@ static void check_position(model_position position, unsigned memory, uint64_t se
                        .d_ff = 12,
                        .zero_init_head = false,
                        .position = position,
-                       .memory = memory};
+                       .memory = memory,
+                       .ngram_order = ngram,
+                       .ngram_buckets = 3}; /* few rows: positions share them */
     model *m;
     mdl_err err;
     CHECK(model_create(&m, &mc, B, cpu_backend(), &err) == 0);
@@ -86,7 +90,8 @@ static void check_position(model_position position, unsigned memory, uint64_t se
     printf("checked %zu parameters, worst relative error %.3g (param %zu, among |g| > 1e-4)\n",
            checked, worst, worst_i);
 
-    /* the gradient norm is the norm of this vector */
+    /* the gradient norm is the norm of this vector (a second backward without an update
+     * between: the n-gram table's gradient is overwritten, not accumulated) */
     double ss = 0;
     for (size_t i = 0; i < P; i++) ss += analytic[i] * analytic[i];
     model_forward(m, tokens, B, T);
@@ -99,6 +104,68 @@ static void check_position(model_position position, unsigned memory, uint64_t se
         CHECKF(loss_of(m, tokens, targets, w) != with, "memory %u changed nothing", memory);
     }
     free(analytic);
+    model_destroy(m);
+}
+
+/* The hashed n-gram table's lazy update: rows the step looked up move, with their
+ * moments; every other row keeps its weights and moments bit for bit, and the next
+ * backward starts from a zero table gradient. */
+static void check_ngram_update(uint64_t seed) {
+    model_config mc = {.n_layer = 1,
+                       .n_head = 2,
+                       .d_model = 8,
+                       .context = 8,
+                       .d_ff = 12,
+                       .ngram_order = 3,
+                       .ngram_buckets = 50};
+    train_config tc = {.lr = 1e-2,
+                       .beta2 = 0.99,
+                       .eps = 1e-8,
+                       .weight_decay = 0.1,
+                       .head_lr_scale = 1,
+                       .embedding_lr_scale = 1};
+    model *m;
+    mdl_err err;
+    CHECK(model_create(&m, &mc, B, cpu_backend(), &err) == 0);
+    CHECK(model_init_weights(m, seed, NULL) == 0);
+    size_t P = model_num_params(m), C = mc.d_model, R = 2 * 50, lo = 257 * C;
+    CHECK(model_tensor_size(m, P_WTE) == (257 + R) * C);
+    int tokens[B * T], targets[B * T];
+    real w[B * T];
+    for (int i = 0; i < B * T; i++) {
+        tokens[i] = (int)(rng_bits(seed, 31, i) % 4); /* few symbols: repeated n-grams */
+        targets[i] = (int)(rng_bits(seed, 32, i) % 256);
+        w[i] = 1.0 / (B * T);
+    }
+    real *before = malloc(P * sizeof *before), *after = malloc(P * sizeof *after);
+    real *m0 = calloc(P, sizeof *m0), *v0 = calloc(P, sizeof *v0), *m1 = malloc(P * sizeof *m1);
+    real *v1 = malloc(P * sizeof *v1);
+    uint64_t t;
+    for (int step = 0; step < 2; step++) {
+        model_get_params(m, before);
+        model_get_optimizer(m, m0, v0, &t);
+        model_forward(m, tokens, B, T);
+        model_backward(m, targets, w);
+        model_update(m, &tc, tc.lr, model_grad_norm(m));
+        model_get_params(m, after);
+        model_get_optimizer(m, m1, v1, &t);
+        size_t moved = 0, kept = 0;
+        for (size_t r = 0; r < R; r++) {
+            int same = 1;
+            for (size_t k = 0; k < C; k++) {
+                size_t i = lo + r * C + k;
+                same &= after[i] == before[i] && m1[i] == m0[i] && v1[i] == v0[i];
+            }
+            moved += !same, kept += same;
+        }
+        CHECKF(moved > 0 && kept > 0, "step %d: %zu table rows moved, %zu kept", step, moved, kept);
+        CHECKF(moved <= 2 * B * T, "step %d: %zu rows moved, more than the lookups", step, moved);
+        double ss = 0;
+        const real *g = model_grads(m);
+        for (size_t i = lo; i < lo + R * C; i++) ss += g[i] * g[i];
+        CHECKF(ss == 0, "step %d: the table gradient is not cleared by the update", step);
+    }
+    free(before), free(after), free(m0), free(v0), free(m1), free(v1);
     model_destroy(m);
 }
 
@@ -162,9 +229,12 @@ int main(void) {
     printf("seed %llu\n", (unsigned long long)seed);
     model_position positions[] = {POSITION_LEARNED, POSITION_ROPE, POSITION_NONE};
     for (size_t i = 0; i < sizeof positions / sizeof positions[0]; i++)
-        check_position(positions[i], 0, seed + i);
-    check_position(POSITION_ROPE, 10, seed + 3);
-    check_position(POSITION_NONE, 4, seed + 4);
+        check_position(positions[i], 0, 0, seed + i);
+    check_position(POSITION_ROPE, 10, 0, seed + 3);
+    check_position(POSITION_NONE, 4, 0, seed + 4);
+    check_position(POSITION_ROPE, 0, 4, seed + 5);
+    check_position(POSITION_ROPE, 10, 3, seed + 6);
+    check_ngram_update(seed);
     check_lr_scales(seed);
     return tests_done("test_model_grad");
 }

@@ -4,7 +4,8 @@
  * backward against central finite differences of L = sum(out * g) for a random upstream
  * gradient g (every input and parameter element), and that backward accumulates. Plus
  * exact attention causality, the 8-bit uniform cross-entropy, AdamW against a scalar
- * reference and sum_of_squares against a naive sum. Inputs are fresh random numbers on
+ * reference (and its row form against the dense one) and sum_of_squares against a naive
+ * sum. Inputs are fresh random numbers on
  * every run; the seed is printed and MDL_TEST_SEED=<seed> repeats a run. */
 #include <math.h>
 #include <stdint.h>
@@ -161,6 +162,49 @@ static void test_embedding(void) {
     CHECK(!memcmp(dwte0, once_te, V * C * sizeof(double)));
     free(c.out), free(c.wte), free(c.wpe), free(g), free(dwte), free(dwpe), free(once_te),
         free(once_pe), free(dwte0);
+}
+
+/* ---- row lookups (the hashed n-gram table) -------------------------------------------- */
+
+typedef struct {
+    double *out, *base, *table;
+    const int *idx;
+    int N, K, C;
+} rows_ctx;
+
+static void rows_fwd(void *p) {
+    rows_ctx *c = p;
+    memcpy(c->out, c->base, (size_t)c->N * c->C * sizeof(double));
+    rows_gather_add(c->out, c->table, c->idx, c->N, c->K, c->C);
+}
+
+static void test_rows(void) {
+    enum { N = 6, K = 3, C = 5, R = 4 };
+    int idx[N * K];
+    for (int i = 0; i < N * K; i++) idx[i] = irand(R + 1) - 1; /* -1: no lookup */
+    idx[0] = idx[K] = 2;                                       /* a row used twice */
+    idx[1] = -1;
+    rows_ctx c = {zeros(N * C), rand_array(N * C, 1), rand_array(R * C, 1), idx, N, K, C};
+    rows_fwd(&c);
+    for (int n = 0; n < N; n++) /* the lookups are added to what out held, in j order */
+        for (int k = 0; k < C; k++) {
+            double want = c.base[n * C + k];
+            for (int j = 0; j < K; j++)
+                if (idx[n * K + j] >= 0) want += c.table[idx[n * K + j] * C + k];
+            CHECK(c.out[n * C + k] == want);
+        }
+    double *g = rand_array(N * C, 1), *dt = zeros(R * C);
+    rows_scatter_add(dt, g, idx, N, K, C);
+    check_grad("rows table", c.table, dt, R * C, rows_fwd, &c, c.out, g, N * C);
+    double *once = copy_of(dt, R * C);
+    rows_scatter_add(dt, g, idx, N, K, C);
+    check_doubled("rows table", dt, once, R * C);
+    for (int r = 0; r < R; r++) { /* a row nobody looks up gets no gradient */
+        int used = 0;
+        for (int i = 0; i < N * K; i++) used |= idx[i] == r;
+        for (int k = 0; k < C && !used; k++) CHECK(once[r * C + k] == 0.0);
+    }
+    free(c.out), free(c.base), free(c.table), free(g), free(dt), free(once);
 }
 
 /* ---- layernorm ---------------------------------------------------------------------- */
@@ -558,6 +602,31 @@ static void test_adamw(void) {
     free(p), free(m), free(v);
 }
 
+/* The row form: the listed rows get exactly the dense update and their gradient is
+ * cleared; every other row, moment and gradient is untouched. */
+static void test_adamw_rows(void) {
+    enum { R = 5, C = 3, n = R * C };
+    const float lr = 0.01f, b1 = 0.0f, b2 = 0.99f, eps = 1e-8f, wd = 0.01f, gs = 0.7f;
+    const int rows[] = {1, 3, 4};
+    double *p = rand_array(n, 1), *grad = rand_array(n, 2), *m = rand_array(n, 1);
+    double *v = rand_array(n, 1);
+    for (int i = 0; i < n; i++) v[i] = fabs(v[i]);
+    double *p0 = copy_of(p, n), *g0 = copy_of(grad, n), *m0 = copy_of(m, n), *v0 = copy_of(v, n);
+    adamw_update_rows(p, grad, m, v, rows, 3, C, lr, b1, b2, eps, wd, gs, 4);
+    for (int r = 0; r < R; r++) {
+        int listed = r == 1 || r == 3 || r == 4;
+        double q[C], qm[C], qv[C];
+        memcpy(q, p0 + r * C, sizeof q), memcpy(qm, m0 + r * C, sizeof qm);
+        memcpy(qv, v0 + r * C, sizeof qv);
+        if (listed) adamw_update(q, g0 + r * C, qm, qv, C, lr, b1, b2, eps, wd, gs, 4);
+        for (int k = 0; k < C; k++) {
+            CHECK(p[r * C + k] == q[k] && m[r * C + k] == qm[k] && v[r * C + k] == qv[k]);
+            CHECK(grad[r * C + k] == (listed ? 0.0 : g0[r * C + k]));
+        }
+    }
+    free(p), free(grad), free(m), free(v), free(p0), free(g0), free(m0), free(v0);
+}
+
 static void test_sum_of_squares(void) {
     size_t sizes[] = {0, 1, 5, 63, 64, 65, 1000, 1000003};
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
@@ -570,6 +639,13 @@ static void test_sum_of_squares(void) {
         CHECK(sum_of_squares(x, n) == got); /* repeatable */
         free(x);
     }
+    double *x = rand_array(4 * 3, 2), ref = 0;
+    const int rows[] = {0, 2, 3};
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 3; k++) ref += x[rows[r] * 3 + k] * x[rows[r] * 3 + k];
+    CHECK(fabs(sum_of_squares_rows(x, rows, 3, 3) - ref) <= 1e-14 * ref);
+    CHECK(sum_of_squares_rows(x, rows, 0, 3) == 0.0);
+    free(x);
 }
 
 static void test_backend_table(void) {
@@ -598,6 +674,7 @@ int main(void) {
            (unsigned long long)seed, (unsigned long long)seed);
 
     test_embedding();
+    test_rows();
     test_layernorm();
     test_matmul(1);
     test_matmul(0);
@@ -609,6 +686,7 @@ int main(void) {
     test_residual();
     test_crossentropy();
     test_adamw();
+    test_adamw_rows();
     test_sum_of_squares();
     test_backend_table();
     printf("worst gradient relative error %.2e (tolerance %.0e)\n", worst_grad_err, GRAD_TOL);
