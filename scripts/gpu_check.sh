@@ -281,7 +281,8 @@ def curve_rate(path, cfg_path, streams):
     if sel.sum() < 2:
         return None, None, f"{os.path.basename(path)}: only {len(step)} steps"
     shapes = tr.tensor_shapes(m)
-    n_ne = sum(int(np.prod(s)) for _, s in shapes) - (tr.VOCAB_IN + m["context"]) * m["d_model"]
+    # mdlbench's P_ne: all but wte (its n-gram table rows included) and wpe (none with rope)
+    n_ne = sum(int(np.prod(s)) for name, s in shapes if name not in ("wte", "wpe"))
     i0 = int(np.argmax(sel))
     dt = el[-1] - el[i0 - 1]
     fl = sum(t["repeats_per_step"] * tr.flops_fwd_bwd(m, n_ne, t["streams"], min(P, k * T) + T)

@@ -16,8 +16,13 @@ What it mirrors (file of mdlbench in brackets):
   tensor order); without it the counter-based RNG of host/util/rng.c is recomputed here in
   numpy (same values up to libm's last-ulp differences in log/cos, see rng_normal).
 - model (host/model/model.c, host/cpu/*.c): token embedding plus, with model.position learned,
-  the position table (rope: q and k rotated as host/cpu/rope.c; none: neither),
-  pre-LayerNorm blocks
+  the position table (rope: q and k rotated as host/cpu/rope.c; none: neither), plus with
+  model.ngram_order K >= 2 the hashed n-gram rows (ngram_bucket: for k = 2..K the k input
+  symbols ending at a position, FNV-1a seeded by k, newest first, then the multiply-xorshift
+  finaliser, mod model.ngram_buckets H; order k's table is rows 257 + (k-2)H .. of wte, zero
+  at the start; a k-gram that would start before the window adds nothing), added in order
+  k = 2..K; the rows are hashed once for the whole padded streams (S x (steps T + 1) x (K-1)
+  int32 on the device) and sliced per window; pre-LayerNorm blocks
   (LayerNorm with biased variance and eps 1e-5; qkv = x W^T + b with q, k, v side by side
   and head h at columns [h*hs, (h+1)*hs) of each; causal softmax attention with scale
   1/sqrt(hs); GELU, tanh approximation), final LayerNorm, head over 256 bytes. torch's
@@ -36,7 +41,10 @@ What it mirrors (file of mdlbench in brackets):
 - update (host/model/model.c model_update, host/cpu/adamw.c, host/config/lr_schedule.c): global
   gradient norm in fp64, clipping by grad_scale = clip/norm, AdamW with bias correction
   (1 - beta^t computed in double from the fp32 beta), eps outside the square root,
-  decoupled decay on wte, wpe, qkvw, attprojw, fcw, fcprojw, headw only; learning rate
+  decoupled decay on wte, wpe, qkvw, attprojw, fcw, fcprojw, headw only; the n-gram table's
+  gradient is a scatter-add (index_add_), and only the rows the step looked up (in any
+  stream) enter the norm and get AdamW, lazily (adamw_update_rows: the other rows keep their
+  weights and moments, the bias correction is the global update count's); learning rate
   after linear warmup constant, cosine or inverse_sqrt, over steps * R * passes updates,
   times train.head_lr_scale for the head and train.embedding_lr_scale for the embeddings.
   The segment memory (model.memory) is not in the twin: it refuses it.
@@ -49,7 +57,8 @@ What it mirrors (file of mdlbench in brackets):
 Speed: bytes/s of the loop from --warmup-steps W steps after the first one run (default:
 the steps whose window still grows, + 3, which also leaves torch.compile's compilations
 out) to the end, and over all steps. Model FLOPs per byte are mdlbench's (host/model/flops.h):
-per update 6 P_ne B n + 6 n_layer d_model B n^2.
+per update 6 P_ne B n + 6 n_layer d_model B n^2 (P_ne: all but wte, the n-gram table
+included, and wpe).
 
 Exit codes: 0 done, 1 a run-time failure (device, memory), 2 bad arguments or inputs."""
 
@@ -78,6 +87,7 @@ TENSORS = ("wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
            "fcw", "fcb", "fcprojw", "fcprojb", "lnfw", "lnfb", "headw", "headb")
 PER_LAYER = set(TENSORS[2:14])
 DECAYS = {"wte", "wpe", "qkvw", "attprojw", "fcw", "fcprojw", "headw"}
+NGRAM_MAX_ORDER = 8  # host/config/config.h MDL_NGRAM_MAX_ORDER
 
 
 class Fail(Exception):
@@ -258,6 +268,14 @@ def validate(cfg):
         raise Fail("corpus.holdout_fraction must be in [0, 1)")
     if m.get("position", "learned") == "rope" and (m["d_model"] // m["n_head"]) % 2:
         raise Fail("model.position rope needs an even head size")
+    order, nb = m.get("ngram_order", 0), m.get("ngram_buckets", 1)
+    if order > NGRAM_MAX_ORDER:
+        raise Fail(f"model.ngram_order must be at most {NGRAM_MAX_ORDER}, got {order}")
+    if order >= 2 and nb == 0:
+        raise Fail(f"model.ngram_buckets must be at least 1 with model.ngram_order {order}")
+    if order >= 2 and (order - 1) * nb > (2**31 - 1) // m["d_model"]:
+        raise Fail(f"model.ngram_buckets ({nb}) x (model.ngram_order - 1) x model.d_model is "
+                   "too large a table")
     if m.get("memory", 0):
         raise Fail("model.memory > 0 (the segment memory) is not in the twin yet: compare "
                    "with model.memory=0", 2)
@@ -297,11 +315,23 @@ def rng_normal(seed, stream, counters):
 
 # ---- parameters (host/model/model.c) -----------------------------------------------------------
 
+def ngram_lookups(m):
+    """Table rows looked up per position: orders 2..model.ngram_order (0 without a table)."""
+    order = m.get("ngram_order", 0)
+    return order - 1 if order >= 2 else 0
+
+
+def ngram_rows(m):
+    """Rows of the hashed n-gram table, after wte's 257 byte rows (model_ngram_rows)."""
+    return ngram_lookups(m) * m.get("ngram_buckets", 0)
+
+
 def tensor_shapes(m):
-    """mdlbench's tensors in order, with their shapes (per-layer ones stacked [L, ...])."""
+    """mdlbench's tensors in order, with their shapes (per-layer ones stacked [L, ...]);
+    wte holds the 257 byte rows, then the n-gram table's rows."""
     L, C, F = m["n_layer"], m["d_model"], m["d_ff"]
     P = m["context"] if m.get("position", "learned") == "learned" else 0  # no table otherwise
-    return [("wte", (VOCAB_IN, C)), ("wpe", (P, C)), ("ln1w", (L, C)),
+    return [("wte", (VOCAB_IN + ngram_rows(m), C)), ("wpe", (P, C)), ("ln1w", (L, C)),
             ("ln1b", (L, C)), ("qkvw", (L, 3 * C, C)), ("qkvb", (L, 3 * C)),
             ("attprojw", (L, C, C)), ("attprojb", (L, C)), ("ln2w", (L, C)), ("ln2b", (L, C)),
             ("fcw", (L, F, C)), ("fcb", (L, F)), ("fcprojw", (L, C, F)), ("fcprojb", (L, C)),
@@ -310,7 +340,8 @@ def tensor_shapes(m):
 
 def init_weights(m, seed):
     """model_init_weights: N(0, 0.02) for matrices and embeddings, residual projections
-    0.02/sqrt(2L), LayerNorm weights 1, biases 0, the head 0 with zero_init_head."""
+    0.02/sqrt(2L), LayerNorm weights 1, biases 0, the head 0 with zero_init_head; the hashed
+    n-gram rows of wte 0 (the byte rows' draws are counters 0..257 C - 1 as without them)."""
     std, proj = 0.02, 0.02 / math.sqrt(2.0 * m["n_layer"])
     parts = []
     for t, (name, shape) in enumerate(tensor_shapes(m)):
@@ -322,9 +353,10 @@ def init_weights(m, seed):
         elif s == 0.0:
             parts.append(np.zeros(n, np.float32))
         else:
-            out = np.empty(n, np.float32)
-            for i0 in range(0, n, 1 << 22):
-                idx = np.arange(i0, min(n, i0 + (1 << 22)), dtype=np.uint64)
+            out = np.zeros(n, np.float32)
+            drawn = VOCAB_IN * m["d_model"] if name == "wte" else n
+            for i0 in range(0, drawn, 1 << 22):
+                idx = np.arange(i0, min(drawn, i0 + (1 << 22)), dtype=np.uint64)
                 out[i0:i0 + len(idx)] = (s * rng_normal(seed, t, idx)).astype(np.float32)
             parts.append(out)
     return np.concatenate(parts)
@@ -494,10 +526,40 @@ def schedule_table(t, total):
 
 # ---- the model in torch --------------------------------------------------------------------
 
+def ngram_index_table(torch, tok, m):
+    """host/model/model.c ngram_bucket over whole streams: tok [S, W] (input symbols, stream
+    position j at column j) -> [S, W, K] int32, for k = 2..ngram_order at [:, j, k-2] the table
+    row (k-2) H + bucket of the symbols at j-k+1 .. j; where j < k-1 a hash of zeros (a
+    window never uses it: its own positions t < k-1 look nothing up). uint32 arithmetic in
+    int64, masked to 32 bits: (h ^ s) 16777619 < 2^57 and h 0x7feb352d < 2^63."""
+    order, H, K = m["ngram_order"], m["ngram_buckets"], ngram_lookups(m)
+    S, W = tok.shape
+    M32 = 0xFFFFFFFF
+    pad = torch.cat((torch.zeros(S, order - 1, dtype=torch.int64, device=tok.device),
+                     tok.long()), 1)  # column j of tok at j + order - 1
+    out = torch.empty(S, W, K, dtype=torch.int32, device=tok.device)
+    chunk = max(1, (1 << 22) // S)
+    for c0 in range(0, W, chunk):
+        w = min(W, c0 + chunk) - c0
+        for k in range(2, order + 1):
+            h = torch.full((S, w), 2166136261 ^ k, dtype=torch.int64, device=tok.device)
+            for j in range(k):  # newest symbol first
+                a = c0 + order - 1 - j
+                h = ((h ^ pad[:, a:a + w]) * 16777619) & M32
+            h = h ^ (h >> 16)
+            h = (h * 0x7FEB352D) & M32
+            h = h ^ (h >> 15)
+            out[:, c0:c0 + w, k - 2] = (h % H + (k - 2) * H).to(torch.int32)
+    return out
+
+
 def build_model(torch, cfg, init, device, attention):
     """Parameters as views of one padded flat fp32 buffer (each tensor slice 256-byte
     aligned), with gradients as views of a second one, so that the norm and AdamW are a
-    few kernels over the whole buffer."""
+    few kernels over the whole buffer. The autograd parameter ("wte", None) is wte's 257
+    byte rows only; the n-gram table (the rest of wte's slice) is no autograd leaf: the
+    loop gathers its rows into a leaf of their own and scatter-adds that leaf's gradient
+    into the table's part of the gradient buffer (make_step_fns)."""
     import torch.nn.functional as F
     m = cfg["model"]
     L, C, NH = m["n_layer"], m["d_model"], m["n_head"]
@@ -528,6 +590,8 @@ def build_model(torch, cfg, init, device, attention):
     grad = torch.zeros_like(flat)
     params = {}
     for name, layer, s, d, sh in slices:
+        if name == "wte":
+            sh = (VOCAB_IN, C)  # the byte rows; the table follows (make_step_fns)
         n = int(np.prod(sh))
         p = flat[d:d + n].view(sh).detach().requires_grad_(True)
         p.grad = grad[d:d + n].view(sh)
@@ -558,12 +622,17 @@ def build_model(torch, cfg, init, device, attention):
         a = a.masked_fill(~mask, float("-inf")).softmax(-1)
         return a @ v
 
-    def forward(tok):  # tok [B, n] int64 -> logits [B, n, 256]
+    def forward(tok, ng=None):  # tok [B, n] int64 -> logits [B, n, 256]
+        """ng [B, n, K, C]: the position's n-gram rows (zero where it looks nothing up),
+        added after the byte (and position) embedding in order k = 2..K (rows_gather_add)."""
         B, n = tok.shape
         p = params
         x = p[("wte", None)][tok]
         if learned:
             x = x + p[("wpe", None)][:n]
+        if ng is not None:
+            for j in range(ng.shape[2]):
+                x = x + ng[:, :, j]
         for l in range(L):
             h = F.layer_norm(x, (C,), p[("ln1w", l)], p[("ln1b", l)], 1e-5)
             qkv = F.linear(h, p[("qkvw", l)], p[("qkvb", l)])
@@ -582,8 +651,12 @@ def build_model(torch, cfg, init, device, attention):
             params, slices)
 
 
-def make_step_fns(torch, cfg, forward, flat, grad, wdvec, lrvec, dtype, device):
+def make_step_fns(torch, cfg, forward, flat, grad, wdvec, lrvec, dtype, device, jit=None):
+    """fwd_loss, update, zero_grad and the table's views (None without one). jit wraps the
+    shape-static parts (fwd_loss and the dense update) for torch.compile; the lazy row update
+    of the n-gram table, over a varying row count, stays eager."""
     import torch.nn.functional as F
+    jit = jit or (lambda f: f)
     t = cfg["train"]
     T = t["segment"]
     b1 = float(np.float32(t["beta1"]))
@@ -594,15 +667,15 @@ def make_step_fns(torch, cfg, forward, flat, grad, wdvec, lrvec, dtype, device):
     clip = float(t["grad_clip"])
     autocast = dtype == "bf16"
 
-    def fwd_loss(tok, tgt, w):
+    def fwd_loss(tok, tgt, w, ng=None):
         """Sum of the step's bits over the segment (fp64, from fp32 logits, before any
         update) and the training loss: sum of w * (-ln p) over the window's positions,
         w = 1/trained where trained (the segment, and the prefix with train.prefix_loss)."""
         if autocast:
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16):
-                logits = forward(tok)
+                logits = forward(tok, ng)
         else:
-            logits = forward(tok)
+            logits = forward(tok, ng)
         logits = logits.float()
         d = logits[:, -T:, :].detach()
         ts = tgt[:, -T:]
@@ -613,22 +686,73 @@ def make_step_fns(torch, cfg, forward, flat, grad, wdvec, lrvec, dtype, device):
         ce = F.cross_entropy(logits.reshape(-1, VOCAB_OUT), tgt.reshape(-1), reduction="none")
         return (ce * w.reshape(-1)).sum(), bits_sum
 
-    def update(sched):
-        """Global norm (fp64), clipping, AdamW (host/cpu/adamw.c) on the flat buffers."""
-        with torch.no_grad():
-            lr, c1, c2 = sched[0], sched[1], sched[2]
-            norm = grad.double().square().sum().sqrt()
-            scale = torch.where((norm > clip) & (clip > 0), clip / norm, 1.0).float()
-            g = grad * scale
-            M.mul_(b1).add_(omb1 * g)
-            V.mul_(b2).add_(omb2 * g * g)
-            mhat, vhat = M / c1, V / c2
-            flat.sub_(lr * lrvec * (mhat / (vhat.sqrt() + eps) + wdvec * flat))
-            return norm
-
+    # the n-gram table: rows [lo, hi) of the flat buffers (wte is the first slice, at 0);
+    # the dense update covers the spans around it
+    m = cfg["model"]
+    C, NR = m["d_model"], ngram_rows(m)
+    lo, hi = VOCAB_IN * C, (VOCAB_IN + NR) * C
+    spans = [(0, lo), (hi, flat.numel())] if NR else [(0, flat.numel())]
     M = torch.zeros_like(flat)
     V = torch.zeros_like(flat)
-    return fwd_loss, update
+
+    def dense(sched, ss_rows):
+        """Global norm (fp64; ss_rows: the table's touched rows' sum of squares), clipping,
+        AdamW (host/cpu/adamw.c) on the flat buffers outside the table."""
+        with torch.no_grad():
+            lr, c1, c2 = sched[0], sched[1], sched[2]
+            ss = ss_rows
+            for a, b in spans:
+                ss = ss + grad[a:b].double().square().sum()
+            norm = ss.sqrt()
+            scale = torch.where((norm > clip) & (clip > 0), clip / norm, 1.0).float()
+            for a, b in spans:
+                g = grad[a:b] * scale
+                Ms, Vs, P = M[a:b], V[a:b], flat[a:b]
+                Ms.mul_(b1).add_(omb1 * g)
+                Vs.mul_(b2).add_(omb2 * g * g)
+                mhat, vhat = Ms / c1, Vs / c2
+                P.sub_(lr * lrvec[a:b] * (mhat / (vhat.sqrt() + eps) + wdvec[a:b] * P))
+            return norm, scale
+
+    dense = jit(dense)
+    fwd_loss = jit(fwd_loss)
+    no_rows = torch.zeros((), dtype=torch.float64, device=device)
+    table = None
+    if NR:
+        table = {"rows": NR, "K": ngram_lookups(m), "p": flat[lo:hi].view(NR, C),
+                 "g": grad[lo:hi].view(NR, C)}
+        Mt, Vt = M[lo:hi].view(NR, C), V[lo:hi].view(NR, C)
+        lr_t, wd_t = lrvec[:1], wdvec[:1]  # wte's learning-rate scale and decay
+
+    def update(sched, rows=None):
+        """The dense update, then with the table the lazy AdamW of its touched rows (rows:
+        ascending int64, the step's looked-up rows over all streams): host/model/model.c
+        model_update, ngram_update; it clears those rows' gradient (adamw_update_rows)."""
+        if table is None or rows is None:
+            return dense(sched, no_rows)[0]
+        with torch.no_grad():
+            Pt, Gt = table["p"], table["g"]
+            gr = Gt.index_select(0, rows)
+            norm, scale = dense(sched, gr.double().square().sum())
+            lr, c1, c2 = sched[0], sched[1], sched[2]
+            g = gr * scale
+            mt = Mt.index_select(0, rows).mul_(b1).add_(omb1 * g)
+            vt = Vt.index_select(0, rows).mul_(b2).add_(omb2 * g * g)
+            mhat, vhat = mt / c1, vt / c2
+            p = Pt.index_select(0, rows)
+            p.sub_(lr * lr_t * (mhat / (vhat.sqrt() + eps) + wd_t * p))
+            Pt.index_copy_(0, rows, p)
+            Mt.index_copy_(0, rows, mt)
+            Vt.index_copy_(0, rows, vt)
+            Gt.index_fill_(0, rows, 0.0)
+            return norm
+
+    def zero_grad():
+        """All gradients but the table's, which the row update leaves zero (grads_zero)."""
+        for a, b in spans:
+            grad[a:b].zero_()
+
+    return fwd_loss, update, zero_grad, table
 
 
 # ---- the loop ------------------------------------------------------------------------------
@@ -659,8 +783,7 @@ def run(args, cfg, lay, data, n_docs, n_all):
 
     forward, flat, grad, wdvec, lrvec, params, slices = build_model(torch, cfg, init, device,
                                                                     args.attention)
-    fwd_loss, update = make_step_fns(torch, cfg, forward, flat, grad, wdvec, lrvec, dtype,
-                                     device)
+    jit = None
     if args.compile:
         import torch._dynamo
         for knob in ("cache_size_limit", "recompile_limit"):
@@ -669,10 +792,17 @@ def run(args, cfg, lay, data, n_docs, n_all):
         kw = {"dynamic": False}
         if args.compile_mode:
             kw["mode"] = args.compile_mode
-        fwd_loss = torch.compile(fwd_loss, **kw)
-        update = torch.compile(update, **kw)
+        jit = lambda f: torch.compile(f, **kw)
+    fwd_loss, update, zero_grad, table = make_step_fns(torch, cfg, forward, flat, grad, wdvec,
+                                                       lrvec, dtype, device, jit)
 
     ext = torch.from_numpy(lay.padded_streams(data)).to(device)
+    if table is not None:  # every stream position's n-gram rows; a window slices them
+        ng_all = ngram_index_table(torch, ext.clamp_min(0), m)
+        K, C = table["K"], m["d_model"]
+        # window position t looks up order k = j + 2 when t >= k - 1
+        ng_valid = (torch.arange(m["context"], device=device)[:, None] >=
+                    torch.arange(1, K + 1, device=device)[None, :])
     sched = torch.from_numpy(schedule_table(t, total_updates)).to(device)
     cur = torch.empty(3, dtype=torch.float32, device=device)
     end = lay.steps * E if args.steps is None else min(args.start_step + args.steps,
@@ -716,14 +846,27 @@ def run(args, cfg, lay, data, n_docs, n_all):
             keep[:, :n - T] = False
         w = keep.float() * float(np.float32(1) / np.float32(trained))
         tgt = twin.clamp_min(0).long()
+        rows = None
+        if table is not None:
+            ng_idx = ng_all[:, first:first + n].reshape(-1).long()  # [S n K], (s, t, j) order
+            vmask = ng_valid[:n].expand(lay.S, n, K).reshape(-1)
+            rows = torch.unique(ng_idx[vmask])  # ascending, the same for the R updates
+            vmask = vmask[:, None]
         for r in range(R):
-            grad.zero_()
-            loss, bits_sum = fwd_loss(tok, tgt, w)
+            zero_grad()
+            ng = None
+            if table is not None:
+                ng = torch.where(vmask, table["p"].index_select(0, ng_idx), 0.0)
+                ng = ng.view(lay.S, n, K, C).requires_grad_(True)
+            loss, bits_sum = fwd_loss(tok, tgt, w, ng)
             loss.backward()
             if any(p.grad is None or p.grad.data_ptr() != ptr for p, ptr in grad_views):
                 raise Fail("internal: a gradient did not accumulate in the flat buffer", 1)
+            if ng is not None:  # rows_scatter_add: in (s, t, j) order on the CPU
+                table["g"].index_add_(0, ng_idx,
+                                      torch.where(vmask, ng.grad.view(-1, C), 0.0))
             cur.copy_(sched[(e * lay.steps + k) * R + r])
-            norm = update(cur)
+            norm = update(cur, rows)
             if r == 0:
                 step_bits[i] = bits_sum
                 step_norm[i] = norm

@@ -14,7 +14,8 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 cat /usr/share/common-licenses/* | head -c 150000 >corpus.txt
 args=(--corpus corpus.txt --set model.n_layer=1 --set model.d_model=32 --set model.n_head=2
-    --set model.context=64 --set train.segment=32 --set train.passes=2 --threads 1 -q)
+    --set model.context=64 --set train.segment=32 --set train.passes=2
+    --set model.ngram_buckets=2048 --threads 1 -q) # a small n-gram table: small checkpoints
 
 command -v h5dump >/dev/null || { echo "SKIP: h5dump (hdf5-tools) not installed"; exit 77; }
 "$MDLBENCH" train "${args[@]}" -o full.h5 >/dev/null
@@ -80,7 +81,7 @@ same full.h5 b.h5
 # 3. with segment memory (checkpoints carry the memory rows): preempted, resumed, identical
 mem=(--corpus corpus.txt --set model.n_layer=2 --set model.d_model=32 --set model.n_head=2
     --set model.position=rope --set model.context=32 --set train.segment=32
-    --set model.memory=48 --set train.streams=2 --threads 1 -q)
+    --set model.memory=48 --set train.streams=2 --set model.ngram_buckets=2048 --threads 1 -q)
 "$MDLBENCH" train "${mem[@]}" -o mfull.h5 >/dev/null
 "$MDLBENCH" train "${mem[@]}" --set run.flush_seconds=0.05 -o m.h5 2>err &
 pid=$!

@@ -29,6 +29,8 @@ static int config_diff(const mdl_config *a, const mdl_config *b, const char **wh
     SAME(model.zero_init_head);
     SAME(model.position);
     SAME(model.memory);
+    SAME(model.ngram_order);
+    SAME(model.ngram_buckets);
     SAME(train.streams);
     SAME(train.segment);
     SAME(train.lr);
@@ -100,7 +102,8 @@ static void test_default(void) {
     CHECK(cfg.train.beta1 == 0.0);
     CHECK(cfg.train.beta2 == 0.9999);
     CHECK(cfg.model.position == POSITION_ROPE && cfg.model.memory == 0);
-    CHECK(cfg.train.prefix_loss == true);
+    CHECK(cfg.train.prefix_loss == false);
+    CHECK(cfg.model.ngram_order == 6 && cfg.model.ngram_buckets == 16384);
     CHECK(cfg.train.head_lr_scale == 10.0 && cfg.train.embedding_lr_scale == 30.0);
     CHECK(cfg.train.eps == 1.0e-8);
     CHECK(cfg.train.weight_decay == 0.01);
@@ -178,9 +181,10 @@ static void expect_file_error(const char *text, unsigned line, const char *what)
 
 static void test_file_errors(void) {
     /* unknown names */
-    expect_file_error("model:\n  n_layer: 2\n\n  n_layers: 3\n", 4,
-                      "unknown key 'n_layers' in section 'model' (keys: n_layer, n_head, "
-                      "d_model, context, d_ff, zero_init_head, position, memory)");
+    expect_file_error(
+        "model:\n  n_layer: 2\n\n  n_layers: 3\n", 4,
+        "unknown key 'n_layers' in section 'model' (keys: n_layer, n_head, "
+        "d_model, context, d_ff, zero_init_head, position, memory, ngram_order, ngram_buckets)");
     expect_file_error("model:\n  n_layer: 2\nmodl:\n  n_layer: 3\n", 3,
                       "unknown section 'modl' (sections: model, train, run, corpus, analysis)");
     expect_file_error("train:\n  LR: 0.1\n", 2, "unknown key 'LR' in section 'train'");
@@ -300,15 +304,17 @@ static void test_set(void) {
            err.msg);
     CHECK_SAME_CONFIG(&cfg, &before);
 
-    expect_set_error("model.foo=1", "--set model.foo=1: unknown config key 'model.foo' (keys in "
-                                    "'model': n_layer, n_head, d_model, context, d_ff, "
-                                    "zero_init_head, position, memory)");
+    expect_set_error("model.foo=1",
+                     "--set model.foo=1: unknown config key 'model.foo' (keys in "
+                     "'model': n_layer, n_head, d_model, context, d_ff, "
+                     "zero_init_head, position, memory, ngram_order, ngram_buckets)");
     expect_set_error("foo.n_layer=1", "--set foo.n_layer=1: unknown config key 'foo.n_layer' "
                                       "(sections: model, train, run, corpus, analysis)");
-    expect_set_error("model.n_layer.x=1",
-                     "--set model.n_layer.x=1: unknown config key "
-                     "'model.n_layer.x' (keys in 'model': n_layer, n_head, "
-                     "d_model, context, d_ff, zero_init_head, position, memory)");
+    expect_set_error(
+        "model.n_layer.x=1",
+        "--set model.n_layer.x=1: unknown config key "
+        "'model.n_layer.x' (keys in 'model': n_layer, n_head, "
+        "d_model, context, d_ff, zero_init_head, position, memory, ngram_order, ngram_buckets)");
     expect_set_error("model.n_layer", "--set model.n_layer: expected section.key=value");
     expect_set_error("n_layer=3", "--set n_layer=3: expected section.key=value");
     expect_set_error("model.n_layer=abc",
@@ -404,6 +410,16 @@ static void test_validate(void) {
     expect_invalid(c, "model.memory needs model.position rope or none");
     c.model.position = POSITION_ROPE, c.model.context = 64, c.analysis.extract_samples = 0;
     expect_invalid(c, "model.memory (64) needs model.context == train.segment (64 vs 32)");
+    c = d;
+    c.model.ngram_order = 9;
+    expect_invalid(c, "model.ngram_order must be at most 8, got 9");
+    c.model.ngram_order = 3, c.model.ngram_buckets = 0;
+    expect_invalid(c, "model.ngram_buckets must be at least 1 with model.ngram_order 3");
+    c.model.ngram_buckets = 4000000000u;
+    expect_invalid(c, "model.ngram_buckets (4000000000) x (model.ngram_order - 1) x "
+                      "model.d_model is too large a table");
+    c.model.ngram_order = 1, c.model.ngram_buckets = 0; /* no table: the buckets unused */
+    CHECKF(config_validate(&c, &ok) == 0, "ngram_order 1 rejected: %s", ok.msg);
     c = d;
     c.analysis.extract_samples = 0; /* off: not checked */
     c.analysis.extract_prefix = 1;
