@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The learner ablation: the old default learner (configs/learner/old-default.yaml), each
 # change alone on top of it, all of them together (configs/default.yaml), and each taken
-# out of that again, trained
+# out of that again; the previous default (the first retuned learner, without the n-gram
+# table, trained on the prefix) beside them; trained
 # online on alice29.txt, book1, Tiny Shakespeare and the Canterbury corpus; the classical
 # codecs and the KT order-2 context model on the same corpora. Reads ../shared/corpora
 # (or $CORPORA); writes the result files under build/learner/ and the table, the exact
@@ -29,9 +30,11 @@ declare -A corpus=(
 # The old default on the Canterbury corpus is left out: over 2.8 MB at its speed (about
 # 1 kB/s with two runs sharing two cores) it would take most of an hour.
 old="-c configs/learner/old-default.yaml"
+prev="-c configs/default.yaml --set model.ngram_order=0 --set train.prefix_loss=true"
 rows=(
     "new-default|alice29 book1 shakespeare canterbury|-c configs/default.yaml"
-    "new-default-memory|alice29 book1|-c configs/default.yaml --set model.context=32 --set model.memory=32 --set train.prefix_loss=false"
+    "new-default-memory|alice29 book1|-c configs/default.yaml --set model.context=32 --set model.memory=32"
+    "previous-default|alice29 book1 shakespeare canterbury|$prev"
     "old-default|alice29 book1 shakespeare|$old"
     "rope|alice29 book1|$old --set model.position=rope"
     "one-stream|alice29 book1|$old --set train.streams=1 --set model.context=64"
@@ -39,11 +42,15 @@ rows=(
     "prefix-loss|alice29 book1|$old --set train.prefix_loss=true"
     "lr-scales|alice29 book1|$old --set train.head_lr_scale=10 --set train.embedding_lr_scale=30"
     "memory|alice29 book1|$old --set model.position=rope --set model.context=32 --set model.memory=96"
+    "ngram|alice29|$old --set model.ngram_order=6 --set model.ngram_buckets=16384"
     # each change taken out of the new default again (the old value back)
+    "without-ngram|alice29 book1|-c configs/default.yaml --set model.ngram_order=0"
+    "ngram-order-4|alice29|-c configs/default.yaml --set model.ngram_order=4"
+    "ngram-buckets-4096|alice29|-c configs/default.yaml --set model.ngram_buckets=4096"
+    "with-prefix-loss|alice29|-c configs/default.yaml --set train.prefix_loss=true"
     "without-rope|alice29|-c configs/default.yaml --set model.position=learned"
     "without-one-stream|alice29|-c configs/default.yaml --set train.streams=4"
     "without-adam-online|alice29|-c configs/default.yaml --set train.beta1=0.9 --set train.beta2=0.99"
-    "without-prefix-loss|alice29|-c configs/default.yaml --set train.prefix_loss=false"
     "without-lr-scales|alice29|-c configs/default.yaml --set train.head_lr_scale=1 --set train.embedding_lr_scale=1"
     "without-cosine|alice29|-c configs/default.yaml --set train.schedule=constant"
 )

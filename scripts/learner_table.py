@@ -24,10 +24,12 @@ from mdlresults import text  # noqa: E402 (scripts/mdlresults.py)
 
 CORPORA = ["alice29", "book1", "shakespeare", "canterbury"]
 ROWS = ["old-default", "rope", "one-stream", "adam-online", "prefix-loss", "lr-scales",
-        "memory", "new-default", "new-default-memory", "without-rope", "without-one-stream",
-        "without-adam-online", "without-prefix-loss", "without-lr-scales", "without-cosine"]
-COLORS = {"old-default": "tab:blue", "new-default": "tab:orange",
-          "new-default-memory": "tab:green"}
+        "memory", "ngram", "previous-default", "new-default", "new-default-memory",
+        "without-ngram", "ngram-order-4", "ngram-buckets-4096", "with-prefix-loss",
+        "without-rope", "without-one-stream", "without-adam-online", "without-lr-scales",
+        "without-cosine"]
+COLORS = {"old-default": "tab:blue", "previous-default": "tab:green",
+          "new-default": "tab:orange"}
 WHAT = {
     "old-default": "the learner before (configs/learner/old-default.yaml)",
     "rope": "+ rotary positions alone",
@@ -36,12 +38,18 @@ WHAT = {
     "prefix-loss": "+ training on the prefix alone",
     "lr-scales": "+ head lr x10, embeddings lr x30 alone",
     "memory": "+ rope, segment memory 96, no recomputed prefix alone",
+    "ngram": "+ hashed n-grams of orders 2..6, 16384 buckets alone",
+    "previous-default": "the first retuned learner: all of the above but the n-grams, with "
+                        "training on the prefix",
     "new-default": "all together: the new default (configs/default.yaml)",
     "new-default-memory": "the new default with segment memory 32 in place of the prefix",
+    "without-ngram": "the new default without the n-gram table",
+    "ngram-order-4": "the new default with n-grams of orders 2..4 only",
+    "ngram-buckets-4096": "the new default with 4096 buckets per order",
+    "with-prefix-loss": "the new default, training on the prefix too",
     "without-rope": "the new default, learned positions again",
     "without-one-stream": "the new default, 4 streams again",
     "without-adam-online": "the new default, beta1 0.9, beta2 0.99 again",
-    "without-prefix-loss": "the new default, no training on the prefix",
     "without-lr-scales": "the new default, one learning rate for every tensor",
     "without-cosine": "the new default, a constant learning rate",
 }
@@ -92,7 +100,7 @@ def main(build, results):
             lines.append(f"| {row} | {WHAT[row]} | {s['preq_bpb']:.4f} | {s['final_bpb']:.4f} | "
                          f"{s['bytes_per_s']:.0f} | {s['model_flops_per_byte'] / 1e6:.2f} | "
                          f"{bpb_after(f, 10000):.2f} |")
-            if row in ("old-default", "new-default", "new-default-memory"):
+            if row in COLORS:
                 done, cum = cumulative(f)
                 ax.plot(done, cum, label=row, color=COLORS[row])
         base = baselines(os.path.join(build, f"{corpus}-baselines.h5"))
