@@ -501,8 +501,17 @@ static int ngram_bucket(const int *row, int t, int k, unsigned buckets) {
     return (int)(h % buckets);
 }
 
-static real *ngram_table(const model *m, real *const *t) {
-    return t[P_WTE] + (size_t)MDL_VOCAB_IN * m->cfg.d_model;
+/* The table's elements [lo, hi) in the flat arrays (wte comes first, its byte rows
+ * before the table; empty without a table). */
+static void ngram_span(const model *m, size_t *lo, size_t *hi) {
+    *lo = (size_t)MDL_VOCAB_IN * m->cfg.d_model;
+    *hi = *lo + m->ng_R * m->cfg.d_model;
+}
+
+static real *ngram_table(const model *m, real *flat) {
+    size_t lo, hi;
+    ngram_span(m, &lo, &hi);
+    return flat + lo;
 }
 
 static void ngram_index(model *m, const int *tokens, int B, int T) {
@@ -542,12 +551,6 @@ int *model_ngram_touched(model *m, size_t *n) {
     return m->ng_touched;
 }
 
-/* Offsets of the table inside the flat gradient: [lo, hi) (empty without a table). */
-static void ngram_span(const model *m, size_t *lo, size_t *hi) {
-    *lo = (size_t)MDL_VOCAB_IN * m->cfg.d_model;
-    *hi = *lo + m->ng_R * m->cfg.d_model;
-}
-
 /* Zeroes every gradient; the table's is already zero unless a backward ran without an
  * update since (then all of it is cleared, the slow path tests take). */
 static void grads_zero(model *m) {
@@ -585,7 +588,7 @@ void model_forward(model *m, const int *tokens, int B, int T) {
     o->embedding_forward(m->encoded, m->tokens, m->p[P_WTE], wpe, B, T, C);
     if (m->ng_K) {
         ngram_index(m, tokens, B, T);
-        o->rows_gather_add(m->encoded, ngram_table(m, m->p), m->ng_idx, N, m->ng_K, C);
+        o->rows_gather_add(m->encoded, ngram_table(m, m->params), m->ng_idx, N, m->ng_K, C);
     }
     for (int l = 0; l < L; l++) {
         layer_acts a = layer_slice(m, l);
@@ -676,7 +679,7 @@ void model_backward(model *m, const int *targets, const real *weights) {
     real *dwpe = m->tensor_size[P_WPE] ? m->g[P_WPE] : NULL;
     o->embedding_backward(m->g[P_WTE], dwpe, m->dresidual, m->tokens, B, T, C);
     if (m->ng_K) {
-        o->rows_scatter_add(ngram_table(m, m->g), m->dresidual, m->ng_idx, N, m->ng_K, C);
+        o->rows_scatter_add(ngram_table(m, m->grads), m->dresidual, m->ng_idx, N, m->ng_K, C);
         ngram_mark_touched(m, N);
     }
 }
@@ -708,10 +711,10 @@ static double tensor_lr(int t, const train_config *tc, double lr) {
 
 /* The lazy update of the touched table rows; it clears their gradient. */
 static void ngram_update(model *m, const train_config *tc, float rate, float wd, float scale) {
-    size_t lo = (size_t)MDL_VOCAB_IN * m->cfg.d_model;
     ngram_list_rows(m);
-    m->ops->adamw_update_rows(m->params + lo, m->grads + lo, m->adam_m + lo, m->adam_v + lo,
-                              m->ng_rows, m->ng_nrows, (int)m->cfg.d_model, rate, (float)tc->beta1,
+    m->ops->adamw_update_rows(ngram_table(m, m->params), ngram_table(m, m->grads),
+                              ngram_table(m, m->adam_m), ngram_table(m, m->adam_v), m->ng_rows,
+                              m->ng_nrows, (int)m->cfg.d_model, rate, (float)tc->beta1,
                               (float)tc->beta2, (float)tc->eps, wd, scale, m->adam_t);
     for (int i = 0; i < m->ng_nrows; i++) m->ng_touched[m->ng_rows_host[i]] = 0;
     m->ng_nrows = -1;
