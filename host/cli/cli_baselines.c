@@ -11,6 +11,7 @@
 #include "baseline_print.h"
 #include "baseline_set.h"
 #include "cli.h"
+#include "output_path.h"
 #include "results_baselines.h"
 #include "version.h"
 
@@ -183,6 +184,11 @@ int cmd_baselines(int argc, char **argv) {
         goto done;
     }
     if (output) {
+        /* the corpus arguments, then each document (a symlink's target may lie elsewhere) */
+        if (cli_check_output_file("-o", output, corpus_paths, n_corpus) != 0) goto done;
+        for (size_t i = 0; i < c.n_docs; i++)
+            if (cli_check_output_file("-o", output, (const char *const *)&c.docs[i].name, 1) != 0)
+                goto done;
         command_line = cli_join_args(argc + 1, argv - 1);
         run_meta meta = {
             mdl_version, mdl_git_commit, command_line ? command_line : "", "", 0, "cpu", 1};

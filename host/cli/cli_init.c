@@ -8,6 +8,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "output_path.h"
 #include "model.h"
 
 static void init_usage(FILE *f) {
@@ -66,6 +67,8 @@ int cmd_init_weights(int argc, char **argv) {
     if (rc == 0 && optind < argc)
         rc = cli_error("init-weights: unexpected argument '%s'", argv[optind]);
     if (rc == 0 && !output) rc = cli_error("init-weights: -o FILE is required");
+    const char *inputs[] = {config_path};
+    if (rc == 0) rc = cli_check_output_file("-o", output, inputs, 1);
     if (rc == 0 && config_path && config_load_file(&cfg, config_path, &err) != 0)
         rc = cli_error("%s", err.msg);
     for (size_t i = 0; rc == 0 && i < n_sets; i++)

@@ -23,6 +23,7 @@
 #include "cuda_backend.h"
 #endif
 #include "model.h"
+#include "output_path.h"
 #include "prequential.h"
 #include "progress.h"
 #include "results.h"
@@ -50,7 +51,9 @@ static void train_usage(FILE *f, const char *cmd) {
             "  --set KEY=VALUE      override one config key, e.g. --set model.n_layer=4\n"
             "                       (repeatable, applied after --config)\n"
             "  -o, --output FILE    results file (HDF5); default mdlbench.h5. Written as\n"
-            "                       FILE.partial and renamed when the run completes\n"
+            "                       FILE.partial and renamed when the run completes;\n"
+            "                       refused (before any work) if it is not a regular file,\n"
+            "                       is an input of the run or lies in a corpus directory\n"
             "  --device DEV         cpu | cuda | auto (default auto: cuda when a GPU and the\n"
             "                       CUDA backend are present, else cpu)\n"
             "  --threads N          CPU threads (default: all cores)\n"
@@ -561,9 +564,25 @@ static int start_backend(job *j) {
     return 0;
 }
 
-/* The configuration as written, the checkpoint to resume from (checked before the results
- * file is touched), then the results file and the stop handlers. */
+/* -o and the checkpoint directory against every input of the run (corpus arguments, their
+ * documents, the config file), before anything is written. */
+static int check_output_paths(const job *j) {
+    size_t n = j->o.n_corpus + j->c.n_docs + 1, k = 0;
+    const char **inputs = malloc(n * sizeof *inputs);
+    if (!inputs) return cli_error("out of memory");
+    for (size_t i = 0; i < j->o.n_corpus; i++) inputs[k++] = j->o.corpus_paths[i];
+    for (size_t i = 0; i < j->c.n_docs; i++) inputs[k++] = j->c.docs[i].name;
+    inputs[k++] = j->o.config_path;
+    int rc = cli_check_output_file("-o", j->o.output, inputs, k) ||
+             cli_check_output_dir("--checkpoint-dir", j->o.checkpoint_dir, inputs, k);
+    free(inputs);
+    return rc;
+}
+
+/* The output paths, the configuration as written, the checkpoint to resume from (checked
+ * before the results file is touched), then the results file and the stop handlers. */
 static int prepare_outputs(job *j, int argc, char **argv) {
+    if (j->leader && check_output_paths(j) != 0) return -1;
     if (!(j->yaml = config_to_yaml(&j->cfg, &j->err))) return cli_error("%s", j->err.msg);
     /* a checkpoint records the configuration less the keys that do not change results */
     mdl_config identity = j->cfg;

@@ -79,6 +79,41 @@ fi
     >"$tmp/stdout" 2>"$tmp/stderr"
 check_failure unreadable_file "$tmp/unreadable.txt" $? "$tmp/unreadable.h5"
 
+# outputs that would replace an input or something that is not a file: refused before any
+# work, with the input (or the FIFO standing in for a device node) left as it was
+expect_untouched() { # NAME CULPRIT FILE COMMAND...: the command fails cleanly, FILE unchanged
+    local name=$1 culprit=$2 file=$3
+    shift 3
+    local before
+    before=$(ls -ld "$file"; [ -f "$file" ] && sha256sum <"$file")
+    "$MDLBENCH" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+    local rc=$?
+    if [ "$before" != "$(ls -ld "$file"; [ -f "$file" ] && sha256sum <"$file")" ]; then
+        echo "FAIL $name: $file was changed"; failures=$((failures + 1)); return
+    fi
+    check_failure "$name" "$culprit" $rc "$tmp/none-expected.h5"
+}
+mkdir -p "$tmp/cdir"
+cp "$tmp/ok.txt" "$tmp/cdir/a.txt"
+printf 'model:\n  n_layer: 1\n' >"$tmp/my.yaml"
+mkfifo "$tmp/fifo"
+expect_untouched output_is_corpus "is an input" "$tmp/ok.txt" \
+    run --corpus "$tmp/ok.txt" "${small[@]}" -o "$tmp/ok.txt"
+expect_untouched output_is_config "is an input" "$tmp/my.yaml" \
+    run --corpus "$tmp/ok.txt" -c "$tmp/my.yaml" "${small[@]}" -o "$tmp/my.yaml"
+expect_untouched output_in_corpus_dir "inside the corpus directory" "$tmp/cdir" \
+    run --corpus "$tmp/cdir" "${small[@]}" -o "$tmp/cdir/out.h5"
+expect_untouched output_not_file "not a regular file" "$tmp/fifo" \
+    run --corpus "$tmp/ok.txt" "${small[@]}" -o "$tmp/fifo"
+printf 'a file' >"$tmp/ckfile"
+expect_untouched checkpoint_dir_is_file "not a directory" "$tmp/ckfile" \
+    run --corpus "$tmp/ok.txt" "${small[@]}" --checkpoint-dir "$tmp/ckfile" -o "$tmp/ck.h5"
+expect_untouched baselines_output_is_corpus "$tmp/cdir" "$tmp/cdir/a.txt" \
+    baselines --corpus "$tmp/cdir" --codecs gzip:9 --orders 0 -o "$tmp/cdir/a.txt"
+expect_untouched init_output_is_config "is an input" "$tmp/my.yaml" \
+    init-weights -c "$tmp/my.yaml" -o "$tmp/my.yaml"
+[ -e "$tmp/ck.h5" ] && { echo "FAIL checkpoint_dir_is_file: results left"; failures=$((failures + 1)); }
+
 # an earlier results file survives a failing run that names it
 printf 'earlier results' >"$tmp/keep.h5"
 "$MDLBENCH" run --corpus "$tmp/ok.txt" "${small[@]}" --set model.n_head=3 -o "$tmp/keep.h5" 2>/dev/null
