@@ -666,6 +666,18 @@ static int run_loop(job *j, int *rc) {
         }
         return -1;
     }
+    if (loop_rc == PREQ_DIVERGED) {
+        if (j->leader) {
+            mdl_err e;
+            if (run_state_flush(st, &e) != 0 ||
+                results_close_partial(st->results, "diverged", &e) != 0)
+                cli_error("%s", e.msg);
+            j->w = NULL;
+            cli_error("%s; the steps before it are in %s.partial (status diverged)", j->err.msg,
+                      j->o.output);
+        }
+        return -1;
+    }
     if (loop_rc != 0 || (j->leader && run_state_flush(st, &j->err) != 0)) {
         cli_error("%s", loop_rc == PREQ_STOPPED ? "stopped" : j->err.msg);
         return -1;

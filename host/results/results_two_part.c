@@ -108,7 +108,10 @@ int results_read_documents(const char *path, document_row **rows, size_t *n, mdl
     hid_t g = H5Gopen2(f, "documents", H5P_DEFAULT);
     int rc =
         g < 0 ? mdl_fail(err, "%s: not an mdlbench results file (no /documents group)", path) : 0;
-    size_t len = rc == 0 ? dataset_length(g, "name") : 0, cap = len ? len : 1;
+    long long n_names = rc == 0 ? dataset_length(g, "name") : 0;
+    if (n_names < 0) /* absent or not one-dimensional: not a size to allocate */
+        rc = mdl_fail(err, "%s: /documents/name is missing or not a 1-d dataset", path);
+    size_t len = n_names > 0 ? (size_t)n_names : 0, cap = len ? len : 1;
     /* held_out and the extraction counts are absent from older files */
     int has_held = rc == 0 && H5Lexists(g, "held_out", H5P_DEFAULT) > 0;
     int has_extract = rc == 0 && H5Lexists(g, "extract_samples", H5P_DEFAULT) > 0 &&

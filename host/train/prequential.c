@@ -503,6 +503,13 @@ static int run_step(trainer *t, uint64_t e, uint64_t k, const char *what, mdl_er
     double step_bits =
         train_step(t->m, &t->b, lay, t->sh, t->c, tc, k, (e * lay->steps + k) * R, total_updates,
                    e == 0 ? out->doc_preq_bits : t->scratch, &lr, &norm);
+    if (!isfinite(step_bits)) { /* summed over the ranks: every rank stops here */
+        mdl_fail(err,
+                 "diverged: the bits of pass %llu, step %llu are not finite (learning rate "
+                 "%.3g, gradient norm %.3g)",
+                 (unsigned long long)e + 1, (unsigned long long)k, lr, norm);
+        return PREQ_DIVERGED;
+    }
     t->ls.pass_bits += step_bits;
     if (e > 0) {
         uint64_t done = (k + 1) * lay->segment * lay->streams;

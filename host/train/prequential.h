@@ -41,6 +41,9 @@ typedef struct preq_hooks {
 
 /* prequential_run's return when on_checkpoint stopped the run. */
 #define PREQ_STOPPED 1
+/* prequential_run's return when a step's bits were not finite (err names the step): the
+ * weights have diverged, and no number computed from them may be reported. */
+#define PREQ_DIVERGED 2
 
 typedef struct preq_result {
     stream_layout layout;

@@ -114,6 +114,19 @@ expect_untouched init_output_is_config "is an input" "$tmp/my.yaml" \
     init-weights -c "$tmp/my.yaml" -o "$tmp/my.yaml"
 [ -e "$tmp/ck.h5" ] && { echo "FAIL checkpoint_dir_is_file: results left"; failures=$((failures + 1)); }
 
+# a diverged run (non-finite bits) stops at that step with one line and a non-zero exit; its
+# steps so far stay in the .partial, marked diverged, and no results file claims completion
+"$MDLBENCH" run --corpus "$tmp/ok.txt" "${small[@]}" --set train.lr=1e308 --codecs none \
+    -o "$tmp/diverged.h5" >"$tmp/stdout" 2>"$tmp/stderr"
+rc=$?
+if [ "$rc" -eq 0 ] || [ "$(wc -l <"$tmp/stderr")" -ne 1 ] || ! grep -q "diverged: .* step " "$tmp/stderr" ||
+    [ -e "$tmp/diverged.h5" ] || ! grep -aq diverged "$tmp/diverged.h5.partial" 2>/dev/null ||
+    grep -q "bytes compressed" "$tmp/stdout"; then
+    echo "FAIL diverged: exit $rc: $(cat "$tmp/stderr" "$tmp/stdout")"; failures=$((failures + 1))
+else
+    echo "ok   diverged: $(cat "$tmp/stderr")"
+fi
+
 # an earlier results file survives a failing run that names it
 printf 'earlier results' >"$tmp/keep.h5"
 "$MDLBENCH" run --corpus "$tmp/ok.txt" "${small[@]}" --set model.n_head=3 -o "$tmp/keep.h5" 2>/dev/null

@@ -80,4 +80,16 @@ import json, math, sys
 r = json.load(sys.stdin)[0]
 assert r["heldout_documents"] == 1 and math.isfinite(r["memorization_gap_bpb"]), r
 assert abs(r["memorization_gap_bpb"] - (r["heldout_bpb"] - r["final_bpb"])) < 1e-12'
+# A results file without /documents/name: report --documents names the missing dataset in
+# one line (it used to read its length as -1 and say "out of memory").
+cp "$tmp/held.h5" "$tmp/no-names.h5"
+"$python" -c 'import h5py, sys; del h5py.File(sys.argv[1], "a")["documents/name"]' "$tmp/no-names.h5"
+if "$MDLBENCH" report --documents "$tmp/no-names.h5" >/dev/null 2>"$tmp/err"; then
+    echo "FAIL: report --documents accepted a file without /documents/name" >&2
+    exit 1
+fi
+if [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q "/documents/name is missing" "$tmp/err"; then
+    echo "FAIL: report --documents without /documents/name said: $(cat "$tmp/err")" >&2
+    exit 1
+fi
 echo "PASS test_results_python"
