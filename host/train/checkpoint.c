@@ -16,7 +16,10 @@
 #include "model.h"
 #include "version.h"
 
-enum { FORMAT_VERSION = 2 }; /* 2: the segment memory */
+enum {
+    FORMAT_VERSION = 3
+}; /* 2: the segment memory; 3: the checksum covers the root
+       attributes and the configuration too */
 static const char FORMAT[] = "mdlbench-checkpoint";
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
@@ -99,12 +102,6 @@ static size_t list_columns(const preq_checkpoint *cp, double *passes3, curve_col
     return n;
 }
 
-static uint64_t checksum(const column *c, size_t n) {
-    uint64_t h = FNV_START;
-    for (size_t i = 0; i < n; i++) h = fnv1a(h, c[i].data, c[i].n * c[i].elem);
-    return h;
-}
-
 /* ---- root attributes ------------------------------------------------------------------ */
 
 typedef struct scalar_attr {
@@ -128,6 +125,19 @@ static size_t list_scalars(preq_checkpoint *cp, uint64_t *sum, scalar_attr *a) {
     a[n++] = (scalar_attr){"model_flops", &cp->model_flops, 1};
     a[n++] = (scalar_attr){"train_s", &cp->train_s, 1};
     return n;
+}
+
+/* Everything the reader uses: the datasets, the scalar attributes (but the checksum
+ * itself) and the configuration, so that an edited step or one flipped bit in any of them
+ * is caught. */
+_Static_assert(sizeof(double) == 8 && sizeof(uint64_t) == 8, "scalar attributes are 8 bytes");
+static uint64_t checksum(const column *c, size_t n, const scalar_attr *a, size_t na,
+                         const char *config) {
+    uint64_t h = FNV_START;
+    for (size_t i = 0; i < n; i++) h = fnv1a(h, c[i].data, c[i].n * c[i].elem);
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i].name, "checksum") != 0) h = fnv1a(h, a[i].value, 8);
+    return config ? fnv1a(h, config, strlen(config)) : h;
 }
 
 /* tensor_names and tensor_sizes: small array attributes for readers (scripts/torch_ref.py). */
@@ -186,9 +196,10 @@ int checkpoint_write_file(const char *path, const preq_checkpoint *cp_in, mdl_er
     }
     column cols[MAX_COLUMNS];
     size_t nc = list_columns(&cp, passes3, &cc, cols);
-    uint64_t sum = checksum(cols, nc);
+    uint64_t sum = 0;
     scalar_attr attrs[16];
     size_t na = list_scalars(&cp, &sum, attrs);
+    sum = checksum(cols, nc, attrs, na, cp.config_yaml ? cp.config_yaml : "");
 
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -411,7 +422,7 @@ int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err) {
     for (size_t i = 0; i < nc && rc == 0; i++)
         if (dataset_read_1d(f, cols[i].name, cols[i].mem_type, cols[i].data, cols[i].n, &ctx) != 0)
             rc = mdl_fail(err, "%s: damaged checkpoint (%s cannot be read)", path, cols[i].name);
-    if (rc == 0 && checksum(cols, nc) != sum)
+    if (rc == 0 && checksum(cols, nc, attrs, na, cp->config_yaml) != sum)
         rc = mdl_fail(err, "%s: damaged checkpoint (checksum mismatch): refusing to resume from it",
                       path);
     for (size_t e = 0; rc == 0 && e < cp->n_passes; e++)
