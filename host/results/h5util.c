@@ -139,6 +139,24 @@ hid_t fapl_no_locking(void) {
     return fapl;
 }
 
+/* 0 when attribute A holds one value of type class CLASS (numbers: integer or float);
+ * otherwise -1 with the reason: an array or another type is never read into one value. */
+static int attr_check_single(hid_t a, H5T_class_t want, const char *name, const h5ctx *c) {
+    hid_t space = H5Aget_space(a), type = H5Aget_type(a);
+    hssize_t n = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+    H5T_class_t got = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    int ok = want == H5T_STRING ? got == H5T_STRING : got == H5T_INTEGER || got == H5T_FLOAT;
+    if (n != 1)
+        return mdl_fail(c->err, "%s: attribute %s holds %lld values, not one", c->path, name,
+                        (long long)n);
+    if (!ok)
+        return mdl_fail(c->err, "%s: attribute %s is not a %s", c->path, name,
+                        want == H5T_STRING ? "string" : "number");
+    return 0;
+}
+
 /* Reads a string attribute into a malloc'd copy. 1: read, 0: absent, -1: error. */
 int attr_read_str(hid_t obj, const char *name, char **out, const h5ctx *c) {
     *out = NULL;
@@ -147,8 +165,9 @@ int attr_read_str(hid_t obj, const char *name, char **out, const h5ctx *c) {
     hid_t t = exists < 0 ? -1 : utf8_type();
     hid_t a = t < 0 ? -1 : H5Aopen(obj, name, H5P_DEFAULT);
     char *v = NULL;
-    herr_t rc = a < 0 ? -1 : H5Aread(a, t, &v);
-    if (rc < 0) h5_fail(c, "cannot read attribute %s as a string", name);
+    int single = a >= 0 && attr_check_single(a, H5T_STRING, name, c) == 0;
+    herr_t rc = single ? H5Aread(a, t, &v) : -1;
+    if (a < 0 || (single && rc < 0)) h5_fail(c, "cannot read attribute %s as a string", name);
     if (a >= 0) H5Aclose(a);
     if (t >= 0) H5Tclose(t);
     if (rc < 0) return -1;
@@ -163,8 +182,9 @@ int attr_read_num(hid_t obj, const char *name, hid_t mem_type, void *out, const 
     htri_t exists = H5Aexists(obj, name);
     if (exists == 0) return 0;
     hid_t a = exists < 0 ? -1 : H5Aopen(obj, name, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Aread(a, mem_type, out);
-    if (rc < 0) h5_fail(c, "cannot read attribute %s", name);
+    int single = a >= 0 && attr_check_single(a, H5T_INTEGER, name, c) == 0;
+    herr_t rc = single ? H5Aread(a, mem_type, out) : -1;
+    if (a < 0 || (single && rc < 0)) h5_fail(c, "cannot read attribute %s", name);
     if (a >= 0) H5Aclose(a);
     return rc < 0 ? -1 : 1;
 }

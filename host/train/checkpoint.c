@@ -391,7 +391,8 @@ int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err) {
         if (attr_read_num(f, attrs[i].name,
                           attrs[i].is_double ? H5T_NATIVE_DOUBLE : H5T_NATIVE_UINT64,
                           attrs[i].value, &ctx) <= 0)
-            rc = mdl_fail(err, "%s: damaged checkpoint (no attribute %s)", path, attrs[i].name);
+            rc = mdl_fail(err, "%s: damaged checkpoint (attribute %s missing or not one number)",
+                          path, attrs[i].name);
     if (rc == 0 && attr_read_str(f, "config", &cp->config_yaml, &ctx) <= 0)
         rc = mdl_fail(err, "%s: damaged checkpoint (no configuration)", path);
     long long P = rc == 0 ? dataset_length(f, "/model/params") : -1;

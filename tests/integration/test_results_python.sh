@@ -92,4 +92,20 @@ if [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q "/documents/name is missing" "$
     echo "FAIL: report --documents without /documents/name said: $(cat "$tmp/err")" >&2
     exit 1
 fi
+# A summary attribute replaced by an array (64 values, or 5): report refuses the file in
+# one line (64 used to crash it, 5 to print 0).
+for k in 64 5; do
+    cp "$tmp/held.h5" "$tmp/array.h5"
+    "$python" -c 'import h5py, numpy as np, sys
+a = h5py.File(sys.argv[1], "a")["summary"].attrs
+a["preq_bits"] = np.full(int(sys.argv[2]), a["preq_bits"])' "$tmp/array.h5" "$k"
+    if "$MDLBENCH" report "$tmp/array.h5" >/dev/null 2>"$tmp/err"; then
+        echo "FAIL: report accepted an array of $k values as preq_bits" >&2
+        exit 1
+    fi
+    if [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q "preq_bits holds $k values" "$tmp/err"; then
+        echo "FAIL: report on an array preq_bits said: $(cat "$tmp/err")" >&2
+        exit 1
+    fi
+done
 echo "PASS test_results_python"

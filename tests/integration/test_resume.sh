@@ -113,15 +113,16 @@ grep -q "damaged checkpoint" err || { echo "FAIL: unclear error: $(cat err)"; ex
 [ "$(wc -l <err)" -eq 1 ] || { echo "FAIL: more than one line: $(cat err)"; exit 1; }
 [ "$(sha256sum a.h5)" = "$before" ] && [ ! -e a.h5.partial ] || { echo "FAIL: output touched"; exit 1; }
 echo "refused: $(cat err)"
-# an edited root attribute (step, or one bit of pass_bits) is caught by the checksum too
-for edit in "a['step'] = a['step'] + 1" \
+# an edited root attribute (step, or one bit of pass_bits) is caught by the checksum too,
+# and an array where one number belongs is refused before it is read
+for edit in "a['step'] = a['step'] + 1" "a['step'] = np.full(64, a['step'])" \
     "a['pass_bits'] = np.frombuffer((np.float64(a['pass_bits']).view(np.uint64) ^ np.uint64(1)).tobytes())[0]"; do
     cp "$ckpt" edited.ckpt
     $py -c "import h5py, numpy as np; a = h5py.File('edited.ckpt', 'r+').attrs; $edit"
     if "$MDLBENCH" train "${args[@]}" -o c.h5 --resume edited.ckpt 2>err; then
         echo "FAIL: a checkpoint with $edit was accepted"; exit 1
     fi
-    grep -q "checksum mismatch" err && [ "$(wc -l <err)" -eq 1 ] && [ ! -e c.h5.partial ] ||
+    grep -q "damaged checkpoint" err && [ "$(wc -l <err)" -eq 1 ] && [ ! -e c.h5.partial ] ||
         { echo "FAIL: $edit: $(cat err)"; exit 1; }
     echo "refused ($edit): $(cat err)"
 done
