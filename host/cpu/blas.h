@@ -77,7 +77,8 @@ static inline real exp_real(real x) {
     x = clamp_real(x, (real)EXP_MIN, (real)EXP_MAX);
     real n = (x * (real)1.4426950408889634 + EXP_SHIFTER) - EXP_SHIFTER; /* round(x / ln 2) */
     real r = (x - n * EXP_LN2_HI) - n * EXP_LN2_LO;
-    real_bits bits = ((real_bits)n + EXP_BIAS) << EXP_MANT; /* 2^n */
+    /* 2^n; shifted unsigned, so a NaN input (a diverged run) gives NaN-garbage, not UB */
+    real_bits bits = (real_bits)((uint64_t)((real_bits)n + EXP_BIAS) << EXP_MANT);
     real scale;
     memcpy(&scale, &bits, sizeof scale);
     return (real)EXP_POLY(r) * scale;
