@@ -16,10 +16,8 @@
 #include "model.h"
 #include "version.h"
 
-enum {
-    FORMAT_VERSION = 3
-}; /* 2: the segment memory; 3: the checksum covers the root
-       attributes and the configuration too */
+/* 2: the segment memory; 3: the checksum covers the root attributes and the configuration */
+enum { FORMAT_VERSION = 3 };
 static const char FORMAT[] = "mdlbench-checkpoint";
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
