@@ -46,6 +46,10 @@ int cmd_report(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_baselines(int argc, char **argv);
 int cmd_init_weights(int argc, char **argv);
+int cmd_compress(int argc, char **argv);
+int cmd_decompress(int argc, char **argv);
+/* `mdlbench info FILE.mdl`: what a compressed file holds (cli_decompress.c). */
+int info_compressed(const char *path);
 
 /* report --documents (cli_documents.c) over n results files. */
 int report_documents(report_format fmt, const char *sort, char **paths, int n);
@@ -63,6 +67,9 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* argv joined with single spaces (malloc'd). */
 char *cli_join_args(int argc, char **argv);
+
+/* --threads N: 1..4096; prints the error and returns 1 otherwise. */
+int cli_parse_threads(const char *arg, int *threads);
 
 /* Sets the OpenMP and OpenBLAS thread counts; 0 means all cores. Returns the count. */
 int cli_set_threads(int threads);

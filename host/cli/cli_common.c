@@ -30,6 +30,15 @@ char *cli_join_args(int argc, char **argv) {
     return s;
 }
 
+int cli_parse_threads(const char *arg, int *threads) {
+    char *end;
+    long t = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end || t < 1 || t > 4096)
+        return cli_error("--threads %s: expected a whole number from 1 to 4096", arg);
+    *threads = (int)t;
+    return 0;
+}
+
 int cli_set_threads(int threads) {
     if (threads <= 0) threads = omp_get_num_procs();
     omp_set_num_threads(threads);

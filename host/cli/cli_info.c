@@ -17,8 +17,11 @@
 
 static void info_usage(FILE *f) {
     fprintf(f, "usage: mdlbench info [--bench] [--threads N]\n"
+               "       mdlbench info FILE.mdl...\n"
                "\n"
-               "Prints the version, build features, library versions and devices.\n"
+               "Prints the version, build features, library versions and devices; given\n"
+               "compressed files, what each holds (versions, backend, documents, sizes,\n"
+               "configuration).\n"
                "\n"
                "options:\n"
                "  --bench        measure OpenBLAS sgemm (n = 256, 512, 1024, 2048; best of\n"
@@ -55,7 +58,11 @@ int cmd_info(int argc, char **argv) {
             return cli_error("info: unknown option %s (see --help)", argv[optind - 1]);
         }
     }
-    if (optind < argc) return cli_error("info: unexpected argument '%s'", argv[optind]);
+    if (optind < argc) { /* info FILE.mdl... */
+        int rc = 0;
+        for (int i = optind; i < argc; i++) rc |= info_compressed(argv[i]);
+        return rc;
+    }
     threads = cli_set_threads(threads);
 
     unsigned h5maj, h5min, h5rel;

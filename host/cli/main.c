@@ -16,7 +16,11 @@ static void usage(FILE *f) {
                "  train    the prequential training loop alone, writing the results file\n"
                "  baselines  classical compressors and context models on the same corpus\n"
                "  report   tables over results files (text, markdown, csv, json)\n"
-               "  info     build features, library versions, devices; --bench measures sgemm\n"
+               "  compress    code files with the model as it trains: a real file of the\n"
+               "             prequential code length (decompress restores them exactly)\n"
+               "  decompress  restore what compress coded\n"
+               "  info     build features, library versions, devices; --bench measures sgemm;\n"
+               "           info FILE.mdl: what a compressed file holds\n"
                "  init-weights  the initial weights of a configuration, in the checkpoint format\n"
                "\n"
                "`mdlbench COMMAND --help` describes each command's options.\n");
@@ -42,8 +46,10 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "info") == 0) return cmd_info(argc - 1, argv + 1);
     if (strcmp(cmd, "baselines") == 0) return cmd_baselines(argc - 1, argv + 1);
     if (strcmp(cmd, "init-weights") == 0) return cmd_init_weights(argc - 1, argv + 1);
+    if (strcmp(cmd, "compress") == 0) return cmd_compress(argc - 1, argv + 1);
+    if (strcmp(cmd, "decompress") == 0) return cmd_decompress(argc - 1, argv + 1);
     cli_error("unknown command '%s' (commands: run, train, baselines, report, info, "
-              "init-weights; see --help)",
+              "init-weights, compress, decompress; see --help)",
               cmd);
     return 2;
 }

@@ -754,6 +754,11 @@ int config_load_file(mdl_config *cfg, const char *path, mdl_err *err) {
     return rc ? fail_in(err, path, &p) : 0;
 }
 
+int config_load_text(mdl_config *cfg, const char *text, const char *name, mdl_err *err) {
+    problem p;
+    return load_text(cfg, text, strlen(text), false, &p) ? fail_in(err, name, &p) : 0;
+}
+
 /* ---- --set --------------------------------------------------------------------------- */
 
 /* Writes `section:\n  key: "value"\n`. The value is double-quoted, so YAML syntax in it

@@ -96,6 +96,10 @@ int config_default(mdl_config *cfg, mdl_err *err);
 /* Applies the keys present in a YAML file on top of cfg. */
 int config_load_file(mdl_config *cfg, const char *path, mdl_err *err);
 
+/* Applies the keys of YAML text (config_to_yaml's output, say) on top of cfg; name says
+ * where the text came from in messages. */
+int config_load_text(mdl_config *cfg, const char *text, const char *name, mdl_err *err);
+
 /* Applies one "section.key=value" assignment, typed by the schema. */
 int config_set(mdl_config *cfg, const char *assignment, mdl_err *err);
 

@@ -34,6 +34,10 @@ typedef struct step_batch {
     int *tokens, *targets;
     real *weights, *bits;
     uint8_t *window;      /* raw bytes of one stream's window plus the byte before it */
+    real *logits;         /* with a coder: the shard's logits [count][context][256] */
+    real *column;         /* with a coder: one position's logits per stream [count][256] */
+    uint64_t *offsets;    /* with a coder: that position's corpus offset per stream */
+    size_t *rows;         /* with a coder: and its stream's index within the shard */
     uint64_t n;           /* positions per stream this step */
     uint64_t prefix;      /* of which the first `prefix` are context only */
     uint64_t coded;       /* positions with weight 1 (this rank's streams) */
@@ -99,18 +103,74 @@ static double attribute_bits(const step_batch *b, const stream_layout *lay, stre
     return total;
 }
 
-static int alloc_batch(step_batch *b, uint64_t S, uint64_t context) {
+static int alloc_batch(step_batch *b, uint64_t S, uint64_t context, bool coder) {
     size_t N = (size_t)(S * context);
     b->tokens = malloc(N * sizeof *b->tokens);
     b->targets = malloc(N * sizeof *b->targets);
     b->weights = malloc(N * sizeof *b->weights);
     b->bits = malloc(N * sizeof *b->bits);
     b->window = malloc((size_t)context + 1);
+    if (coder) {
+        b->logits = malloc((N ? N : 1) * MDL_VOCAB_OUT * sizeof *b->logits);
+        b->column = malloc((S ? S : 1) * MDL_VOCAB_OUT * sizeof *b->column);
+        b->offsets = malloc((S ? S : 1) * sizeof *b->offsets);
+        b->rows = malloc((S ? S : 1) * sizeof *b->rows);
+        if (!b->logits || !b->column || !b->offsets || !b->rows) return -1;
+    }
     return b->tokens && b->targets && b->weights && b->bits && b->window ? 0 : -1;
 }
 
 static void free_batch(step_batch *b) {
     free(b->tokens), free(b->targets), free(b->weights), free(b->bits), free(b->window);
+    free(b->logits), free(b->column), free(b->offsets), free(b->rows);
+}
+
+/* The shard's streams that reach window position j of step k (j >= prefix): their corpus
+ * offsets in b->offsets, their indices within the shard in b->rows; returns the count. */
+static size_t coded_column(step_batch *b, const stream_layout *lay, stream_shard sh, uint64_t k,
+                           uint64_t j) {
+    uint64_t pos = k * lay->segment - b->prefix + j; /* stream-relative */
+    size_t n = 0;
+    for (uint64_t i = 0; i < sh.count; i++) {
+        uint64_t s = sh.first + i;
+        if (pos >= stream_layout_stream_bytes(lay, s)) continue;
+        b->offsets[n] = s * lay->stream_len + pos;
+        b->rows[n++] = (size_t)i;
+    }
+    return n;
+}
+
+/* Encoding: after step k's coding forward, its coded positions in the coder's order. */
+static int encode_step(model *m, step_batch *b, const stream_layout *lay, stream_shard sh,
+                       uint64_t k, const preq_coder *coder, mdl_err *err) {
+    model_download_logits(m, 0, (size_t)(sh.count * b->n), b->logits);
+    for (uint64_t j = b->prefix; j < b->n; j++) {
+        size_t n = coded_column(b, lay, sh, k, j);
+        for (size_t r = 0; r < n; r++)
+            memcpy(b->column + r * MDL_VOCAB_OUT,
+                   b->logits + (b->rows[r] * b->n + j) * MDL_VOCAB_OUT,
+                   MDL_VOCAB_OUT * sizeof *b->column);
+        if (n && coder->code(coder->ctx, b->column, b->offsets, n, err) != 0) return -1;
+    }
+    return 0;
+}
+
+/* Decoding: step k's bytes, position by position, each from a forward pass over the window
+ * as decoded so far (the positions after it hold placeholders that, by causality, cannot
+ * change its logits). The step is then built and trained on as the encoder did. */
+static int decode_step(model *m, step_batch *b, const stream_layout *lay, stream_shard sh,
+                       const corpus *c, uint64_t k, const preq_coder *coder, mdl_err *err) {
+    for (uint64_t j = stream_layout_seq_len(lay, k) - lay->segment;
+         j < stream_layout_seq_len(lay, k); j++) {
+        build_step(b, lay, sh, c, k, false);
+        size_t n = coded_column(b, lay, sh, k, j);
+        if (n == 0) continue;
+        model_forward(m, b->tokens, (int)sh.count, (int)b->n);
+        for (size_t r = 0; r < n; r++)
+            model_download_logits(m, b->rows[r] * b->n + j, 1, b->column + r * MDL_VOCAB_OUT);
+        if (coder->code(coder->ctx, b->column, b->offsets, n, err) != 0) return -1;
+    }
+    return 0;
 }
 
 /* Codes the shard's windows of the batch (built by build_step) with the current weights:
@@ -220,12 +280,24 @@ static void share_gradients(model *m) {
     if (n) dist_max_int(touched, n);
 }
 
+/* The step's inputs besides the model: which pass position and update it is. */
+typedef struct step_args {
+    uint64_t k, update, total_updates;
+    const preq_coder *coder; /* NULL: no entropy coding */
+} step_args;
+
 static double train_step(model *m, step_batch *b, const stream_layout *lay, stream_shard sh,
-                         const corpus *c, const train_config *tc, uint64_t k, uint64_t update,
-                         uint64_t total_updates, double *doc_bits, double *lr, double *norm) {
+                         const corpus *c, const train_config *tc, const step_args *a,
+                         double *doc_bits, double *lr, double *norm, mdl_err *err, int *failed) {
+    uint64_t k = a->k, update = a->update, total_updates = a->total_updates;
+    const preq_coder *coder = a->coder;
+    if (coder && coder->decoding && decode_step(m, b, lay, sh, c, k, coder, err) != 0)
+        return *failed = 1, NAN;
     build_step(b, lay, sh, c, k, tc->prefix_loss);
     model_forward(m, b->tokens, (int)sh.count, (int)b->n);
     model_bits(m, b->targets, b->bits);
+    if (coder && !coder->decoding && encode_step(m, b, lay, sh, k, coder, err) != 0)
+        return *failed = 1, NAN;
     model_segment_memory_push(m); /* the coding forward's rows are the next step's memory */
     double step_bits = attribute_bits(b, lay, sh, c, k, doc_bits);
     dist_sum_double(&step_bits, 1);
@@ -476,8 +548,9 @@ static int alloc_buffers(trainer *t, mdl_err *err) {
     if (cfg->run.eval_final) out->doc_final_bits = calloc(c->n_docs, sizeof(double));
     t->ls = (loop_state){
         .n_docs = c->n_docs, .doc_all = calloc(c->n_docs + 1, sizeof(double)), .mc = &cfg->model};
-    if (agree(alloc_batch(&t->b, t->sh.count, cfg->model.context) != 0 || !out->doc_preq_bits ||
-              !t->scratch || !out->passes || !t->ls.doc_all ||
+    if (agree(alloc_batch(&t->b, t->sh.count, cfg->model.context, t->hooks && t->hooks->coder) !=
+                  0 ||
+              !out->doc_preq_bits || !t->scratch || !out->passes || !t->ls.doc_all ||
               (cfg->run.eval_final && !out->doc_final_bits)))
         return mdl_fail(err, "out of memory for the step buffers");
     for (size_t e = 0; e < out->n_passes; e++) out->passes[e] = (pass_row){0.0, NAN, NAN};
@@ -500,9 +573,13 @@ static int run_step(trainer *t, uint64_t e, uint64_t k, const char *what, mdl_er
     preq_result *out = t->out;
     uint64_t R = tc->repeats_per_step, total_updates = lay->steps * R * tc->passes;
     double lr = 0.0, norm = 0.0;
+    step_args args = {k, (e * lay->steps + k) * R, total_updates,
+                      e == 0 && hooks ? hooks->coder : NULL};
+    int failed = 0;
     double step_bits =
-        train_step(t->m, &t->b, lay, t->sh, t->c, tc, k, (e * lay->steps + k) * R, total_updates,
-                   e == 0 ? out->doc_preq_bits : t->scratch, &lr, &norm);
+        train_step(t->m, &t->b, lay, t->sh, t->c, tc, &args,
+                   e == 0 ? out->doc_preq_bits : t->scratch, &lr, &norm, err, &failed);
+    if (failed) return -1;
     if (!isfinite(step_bits)) { /* summed over the ranks: every rank stops here */
         mdl_fail(err,
                  "diverged: the bits of pass %llu, step %llu are not finite (learning rate "
@@ -547,7 +624,7 @@ static void finish_pass(trainer *t, uint64_t e, mdl_err *err) {
         out->train_s = t->ls.train_base + now_seconds() - t->ls.start;
         out->preq_bits = t->ls.pass_bits;
     }
-    if (cfg->run.eval_final && e + 1 < cfg->train.passes) {
+    if (cfg->run.eval_final && e + 1 < cfg->train.passes && !(t->hooks && t->hooks->coder)) {
         char what[48];
         snprintf(what, sizeof what, "pass %llu eval", (unsigned long long)e + 1);
         out->passes[e].eval_bits =
@@ -636,15 +713,16 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     if (rc == 0 && resume) rc = restore(t.m, resume, c, &t.ls, out, err);
     if (agree(rc != 0) && rc == 0) rc = mdl_fail(err, "resuming failed on another rank");
     t.ls.start = now_seconds();
-    while (rc == 0 && t.ls.pass < cfg->train.passes) rc = run_pass(&t, err);
-    if (rc == 0 && cfg->run.eval_final) evaluate_final(&t, held_bits, err);
+    int coding = hooks && hooks->coder; /* the code is the first pass alone */
+    while (rc == 0 && t.ls.pass < (coding ? 1 : cfg->train.passes)) rc = run_pass(&t, err);
+    if (rc == 0 && cfg->run.eval_final && !coding) evaluate_final(&t, held_bits, err);
     if (out->passes) {
         out->passes[out->n_passes - 1].eval_bits = out->final_bits;
         out->passes[out->n_passes - 1].heldout_bits = out->heldout_bits;
     }
-    if (rc == 0) rc = run_analyses(&t, err);
+    if (rc == 0 && !coding) rc = run_analyses(&t, err);
     /* a stop during the evaluations: the end of training is offered once more */
-    if (rc == 0) rc = boundary(t.m, &t.ls, hooks, out, err);
+    if (rc == 0 && !coding) rc = boundary(t.m, &t.ls, hooks, out, err);
     if (rc == 0 && W > 1) sum_document_bits(&t, held_bits);
     trainer_free(&t);
     if (rc != 0 && rc != PREQ_STOPPED) preq_result_free(out);

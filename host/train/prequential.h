@@ -15,6 +15,21 @@
 
 typedef struct preq_checkpoint preq_checkpoint; /* checkpoint.h */
 
+/* Entropy coding of the prequential code (host/codec, docs/design.md §9). Every coded
+ * position is handed to `code` with the logits the model gave it, in a fixed order: step by
+ * step, within a step position by position, within a position stream by stream. Encoding,
+ * ctx reads the corpus bytes at `offsets`. Decoding (`decoding` set), the corpus bytes are
+ * not known yet: before each coded position the loop runs a forward pass over the window as
+ * decoded so far, and ctx writes the decoded bytes at `offsets` into the corpus's memory;
+ * exact causality makes those logits the encoder's. With a coder the run ends after the
+ * first pass (the code), without the evaluations. */
+typedef struct preq_coder {
+    void *ctx;
+    int decoding;
+    /* n positions: logits [n][256], offsets [n] in the corpus; non-zero with err set stops */
+    int (*code)(void *ctx, const real *logits, const uint64_t *offsets, size_t n, mdl_err *err);
+} preq_coder;
+
 /* What an on_eval call is part of: training (a pass after the first, or the evaluations
  * after each pass but the last), which a checkpoint at the next boundary can save, or
  * the evaluations after training (L_final, held out, two-part), which a resumed run
@@ -37,6 +52,7 @@ typedef struct preq_hooks {
      * -1 with err set */
     int (*want_checkpoint)(void *ctx, uint64_t pass, uint64_t step);
     int (*on_checkpoint)(void *ctx, const preq_checkpoint *cp, mdl_err *err);
+    const preq_coder *coder; /* NULL: the code length only */
 } preq_hooks;
 
 /* prequential_run's return when on_checkpoint stopped the run. */

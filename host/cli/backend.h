@@ -1,0 +1,18 @@
+/* The backend a command runs on (`--device`), shared by run, train, compress and
+ * decompress. */
+#ifndef MDL_CLI_BACKEND_H
+#define MDL_CLI_BACKEND_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "ops.h"
+
+/* cpu, cuda or auto: cuda when asked (or with auto, when a GPU and the CUDA build are
+ * there), else the CPU; checks that the model fits in the device's free memory before
+ * anything is allocated. desc gets "cpu: ..." or "cuda: GPU, precision". Prints the error
+ * and returns NULL when the backend cannot be used. */
+const mdl_ops *cli_select_backend(const char *device, const mdl_config *cfg, int threads,
+                                  char *desc, size_t n);
+
+#endif
