@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "compress_common.h"
 #include "container.h"
+#include "device.h"
 #include "dist.h"
 #include "output_path.h"
 #include "version.h"
@@ -113,6 +114,10 @@ static int check_reproducible(const decompress_options *o, const mdlz_header *h,
                          o->input, h->threads, o->threads, h->threads);
     if (strcmp(h->backend, "cpu") != 0 && strcmp(h->backend, "cuda") != 0)
         return cli_error("%s: made with an unknown backend '%s'", o->input, h->backend);
+    if (strcmp(h->backend, "cuda") == 0 && cuda_device_count() == 0)
+        return cli_error("%s: made with the cuda backend (%s, %s); this machine has no usable "
+                         "CUDA device to reproduce it",
+                         o->input, h->precision, h->device);
     if (strcmp(h->commit, mdl_git_commit) != 0)
         fprintf(stderr,
                 "mdlbench: note: %s was made by mdlbench %s (commit %s), this is %s (commit %s); "
