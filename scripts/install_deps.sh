@@ -7,6 +7,7 @@ packages=(build-essential cmake pkg-config git libhdf5-dev hdf5-tools libopenbla
           python3 python3-h5py python3-numpy python3-matplotlib python3-yaml util-linux
           slurm-wlm  # tests/integration/test_slurm.sh: a real single-node Slurm
           openmpi-bin libopenmpi-dev  # data-parallel ranks (MDL_MPI), tests/integration/test_mpi.sh
+          clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer
           gzip bzip2 xz-utils zstd brotli)  # the command-line tools the codec tests compare with
 missing=()
 for p in "${packages[@]}"; do

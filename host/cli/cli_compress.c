@@ -1,4 +1,4 @@
-/* `mdlbench compress`: the prequential code written as a file (docs/design.md §9). The
+/* `mdlbench compress`: the prequential code written as a file (docs/design.md §7). The
  * loop runs as `mdlbench train` would, the range coder codes every position with the
  * model's quantised probabilities, and the .mdl container holds all a decoder needs. */
 #include <errno.h>

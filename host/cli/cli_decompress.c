@@ -1,5 +1,5 @@
 /* `mdlbench decompress` and `mdlbench info FILE.mdl`: the .mdl file read and checked, the
- * same loop rerun on the bytes as they are decoded (docs/design.md §9), the result checked
+ * same loop rerun on the bytes as they are decoded (docs/design.md §7), the result checked
  * against the original's checksum before anything is written. */
 #include <errno.h>
 #include <getopt.h>

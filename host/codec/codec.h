@@ -1,4 +1,4 @@
-/* `mdlbench compress` and `decompress` without the files (docs/design.md §9): the
+/* `mdlbench compress` and `decompress` without the files (docs/design.md §7): the
  * prequential loop with the range coder attached. Encoding codes every position with the
  * frequencies quantised from the logits the loop computed anyway; decoding repeats the same
  * loop on the bytes as they are decoded, so the weights after every step are the encoder's. */

@@ -1,4 +1,4 @@
-/* The .mdl file of `mdlbench compress` (format in docs/design.md §9 and the README):
+/* The .mdl file of `mdlbench compress` (format in docs/design.md §7 and the README):
  *
  *   magic "\x89MDLZ\r\n\x1a" (8 bytes) | format version u32 | header length H u32 |
  *   header (H bytes of fields) | XXH64 of every byte before it (u64) | payload

@@ -1,4 +1,4 @@
-/* The probabilities the range coder codes with (docs/design.md §9): integer frequencies
+/* The probabilities the range coder codes with (docs/design.md §7): integer frequencies
  * computed on the host from one position's fp32 logits, identically by the encoder and the
  * decoder (same logits in, same table out, with nothing but IEEE double arithmetic and exp
  * of the C library between them). */

@@ -1,4 +1,4 @@
-/* A range coder over integer frequency tables (docs/design.md §9): the interval is kept in
+/* A range coder over integer frequency tables (docs/design.md §7): the interval is kept in
  * 48 bits (low, range), renormalised a byte at a time when range falls below 2^40, with the
  * carry into bytes already produced handled by holding back the last byte and the run of
  * 0xFF bytes before it (the scheme of LZMA's range coder, widened from 32 bits). Frequencies

@@ -15,7 +15,7 @@
 
 typedef struct preq_checkpoint preq_checkpoint; /* checkpoint.h */
 
-/* Entropy coding of the prequential code (host/codec, docs/design.md §9). Every coded
+/* Entropy coding of the prequential code (host/codec, docs/design.md §7). Every coded
  * position is handed to `code` with the logits the model gave it, in a fixed order: step by
  * step, within a step position by position, within a position stream by stream. Encoding,
  * ctx reads the corpus bytes at `offsets`. Decoding (`decoding` set), the corpus bytes are
