@@ -25,7 +25,8 @@
 #   3. GPU op tests, then the whole-model tests, each with ctest -V (the per-op error
 #      tables are kept) and LastTest.log packed. A failing test binary is rerun at once
 #      with CUDA_LAUNCH_BLOCKING=1 (a kernel fault then names its own launch), then under
-#      compute-sanitizer memcheck; the mdlbench side of the fp32/bf16 twin check
+#      compute-sanitizer memcheck; the mdlbench side of the fp32/bf16 twin check; the
+#      compressor's round trip in fp32 and bf16 (compress-fp32, compress-bf16)
 #   4. mdlbench benchmarks, gpt-85M, 25M, 2M, BENCH_S (15) seconds each; then a per-kernel
 #      time split of gpt-PROFILE_MODEL (25M) in steady state: nsys over a window of
 #      PROFILE_WINDOW_S seconds when the toolkit has it, else the MDL_OP_TIMER=1 timer of
@@ -72,7 +73,7 @@
 #
 # Build dependencies. CMakeLists.txt needs cmake >= 3.25, a C compiler with OpenMP, nvcc,
 # pkg-config, and the -dev packages of HDF5 (serial), libcyaml/libyaml, zstd, zlib, bzip2,
-# xz, brotli and OpenBLAS (OpenMP flavour, at /usr/{include,lib}/x86_64-linux-gnu/
+# xz, brotli, xxHash and OpenBLAS (OpenMP flavour, at /usr/{include,lib}/x86_64-linux-gnu/
 # openblas-openmp). The GPU image may lack several of these and has no network, so they
 # travel as .deb files:
 #   1. here, on a Debian 12 machine with network: bash scripts/gpu_debs.sh   (-> .debs/,
@@ -146,6 +147,7 @@ dry_plan() {
     gpu-ops) echo 20 ;; gpu-model) echo 25 ;;
     *-blocking) echo 30 ;; *-sanitizer) echo "$SANITIZER_S" ;;
     check-*-mdlbench) echo 8 ;;
+    compress-*) echo 15 ;;
     bench-*-mdlbench) echo "$((BENCH_S + 2))" ;;
     profile-*) echo "$((PROFILE_DELAY_S + PROFILE_WINDOW_S + 14))" ;;
     check-*-twin) echo 25 ;;
@@ -575,7 +577,7 @@ check_deps() {
     command -v nvcc >/dev/null || miss+=("nvcc")
     echo 'int main(void){return 0;}' | cc -fopenmp -x c - -o /tmp/gpu_check_omp 2>/dev/null || miss+=("OpenMP (cc -fopenmp)")
     if command -v pkg-config >/dev/null; then
-        for p in hdf5-serial libcyaml libzstd libbrotlienc libbrotlidec; do
+        for p in hdf5-serial libcyaml libzstd libbrotlienc libbrotlidec libxxhash; do
             pkg-config --exists "$p" || miss+=("$p (pkg-config)")
         done
     else
@@ -698,6 +700,23 @@ for prec in $CHECK_PRECISIONS; do
         --set run.precision="$prec" --corpus "$WORK/check-corpus.txt" -c "$(cfgfile "$CHECK_MODEL")" \
         "${check_sets[@]}" -q -o "$WORK/check-$prec.h5"
     check_ok[$prec]=$?
+done
+
+# the compressor's round trip on the GPU, fp32 and bf16: compress, decompress, compare; the
+# default model with 4 streams on 16 KB of the check corpus (its log has both rates)
+head -c 16384 "$WORK/check-corpus.txt" >"$WORK/compress-in.txt" 2>/dev/null
+round_trip() { # PRECISION
+    set -e
+    "$BIN" compress "$WORK/compress-in.txt" --device "$DEVICE" --set run.precision="$1" \
+        --set train.streams=4 -q -o "$WORK/compress-$1.mdl"
+    "$BIN" decompress "$WORK/compress-$1.mdl" -o "$WORK/compress-$1.out" -q
+    cmp "$WORK/compress-in.txt" "$WORK/compress-$1.out"
+    echo "round trip $1: identical"
+}
+export -f round_trip
+export BIN DEVICE WORK
+for prec in $CHECK_PRECISIONS; do
+    run_step "compress-$prec" 60 "${WITHDEPS[@]}" bash -c 'round_trip "$1"' _ "$prec"
 done
 
 # ---- step 4: mdlbench benchmarks, the kernel split ------------------------------------------------

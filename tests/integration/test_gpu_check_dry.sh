@@ -34,6 +34,7 @@ status_of() { awk -F'|' -v s="$2" '$1 == s { print $2 }' "$tmp/$1.steps"; }
 note_of() { awk -F'|' -v s="$2" '$1 == s { print $3 }' "$tmp/$1.steps"; }
 
 planned="info python deps build gpu-ops gpu-model check-fp32-mdlbench check-bf16-mdlbench"
+planned+=" compress-fp32 compress-bf16"
 planned+=" bench-85M-mdlbench bench-25M-mdlbench bench-2M-mdlbench profile-25M"
 planned+=" check-fp32-twin check-bf16-twin bench-85M-eager bench-25M-eager bench-2M-eager"
 planned+=" bench-85M-compile bench-25M-compile bench-2M-compile sanitizer"
@@ -43,7 +44,7 @@ dry all BUDGET_S=5000
 [ "$(cat "$tmp/all.rc")" = 0 ] || fail "all: rc $(cat "$tmp/all.rc") (want 0)"
 [ "$(names all)" = "$planned" ] || fail "all: steps '$(names all)', want '$planned'"
 n_pass=$(grep -c '|PASS|' "$tmp/all.steps")
-[ "$n_pass" -eq 21 ] || fail "all: $n_pass steps PASS, want 21"
+[ "$n_pass" -eq 23 ] || fail "all: $n_pass steps PASS, want 23"
 case $(note_of all build) in *"2 compiler warnings (not fatal"*) ;; *) fail "all: build note '$(note_of all build)'" ;; esac
 grep -q '^Build warnings (2, not fatal)' "$tmp/all/summary.md" || fail "all: no warnings list"
 grep -q '^op_timer: matmul_backward' "$tmp/all/summary.md" || fail "all: no op time split"
