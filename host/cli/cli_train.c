@@ -614,15 +614,15 @@ static int run_loop(job *j, int *rc) {
         }
         return -1;
     }
-    if (loop_rc == PREQ_DIVERGED) {
+    if (loop_rc == PREQ_DIVERGED || loop_rc == PREQ_CORPUS_CHANGED) {
+        const char *status = loop_rc == PREQ_DIVERGED ? "diverged" : "corpus changed";
         if (j->leader) {
             mdl_err e;
-            if (run_state_flush(st, &e) != 0 ||
-                results_close_partial(st->results, "diverged", &e) != 0)
+            if (run_state_flush(st, &e) != 0 || results_close_partial(st->results, status, &e) != 0)
                 cli_error("%s", e.msg);
             j->w = NULL;
-            cli_error("%s; the steps before it are in %s.partial (status diverged)", j->err.msg,
-                      j->o.output);
+            cli_error("%s; the steps before it are in %s.partial (status %s)", j->err.msg,
+                      j->o.output, status);
         }
         return -1;
     }

@@ -5,10 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <math.h>
-#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 
 #include "rng.h"
 
-#include "rng.h"
+static void install_sigbus_handler(void); /* reads of the mapped files, below */
 
 /* A growable list of resolved file paths. */
 typedef struct path_list {
@@ -132,6 +132,7 @@ static int map_document(corpus_doc *doc, mdl_err *err) {
 }
 
 int corpus_load(corpus *c, const char *const *paths, size_t n_paths, mdl_err *err) {
+    install_sigbus_handler();
     memset(c, 0, sizeof *c);
     if (n_paths == 0) return mdl_fail(err, "no corpus given (use --corpus PATH)");
     path_list files = {0};
@@ -204,19 +205,71 @@ size_t corpus_doc_index(const corpus *c, uint64_t pos) {
     return lo;
 }
 
-void corpus_copy(const corpus *c, uint64_t pos, size_t n, uint8_t *dst) {
-    if (n == 0) return;
+/* ---- reads of the mapped files ------------------------------------------------------
+ * A file truncated while it is mapped makes reading its lost pages raise SIGBUS. Inside
+ * corpus_copy the handler jumps back out, the copy is zeroed and the document remembered
+ * (corpus_fault), so that the loop can stop with an error naming it; anywhere else it
+ * prints one line and exits. SA_NODEFER leaves SIGBUS unblocked after the jump. */
+
+static sigjmp_buf copy_jump;
+static volatile sig_atomic_t copying;
+static const char *volatile copying_doc; /* the document being read */
+static const char *volatile faulted_doc; /* the first one whose read faulted */
+
+static void on_sigbus(int sig) {
+    if (copying) siglongjmp(copy_jump, 1);
+    static const char msg[] = "mdlbench: a corpus file changed (truncated?) while it was read: "
+                              "its memory-mapped bytes are gone (SIGBUS)\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    _exit(128 + sig);
+}
+
+static void install_sigbus_handler(void) {
+    static int installed;
+    if (installed) return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigbus;
+    sa.sa_flags = SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+    installed = 1;
+}
+
+const char *corpus_fault(void) {
+    return faulted_doc;
+}
+
+static void copy_docs(const corpus *c, uint64_t pos, size_t n, uint8_t *dst) {
     size_t d = corpus_doc_index(c, pos);
     while (n > 0) {
         const corpus_doc *doc = &c->docs[d];
         uint64_t in_doc = pos - doc->offset;
         size_t take = doc->size - in_doc < n ? (size_t)(doc->size - in_doc) : n;
+        copying_doc = doc->name;
         if (take) memcpy(dst, doc->bytes + in_doc, take);
         dst += take;
         pos += take;
         n -= take;
         d++;
     }
+}
+
+void corpus_copy(const corpus *c, uint64_t pos, size_t n, uint8_t *dst) {
+    if (n == 0) return;
+    /* volatile: what the jump back must find as it was */
+    uint8_t *volatile to = dst;
+    volatile size_t count = n;
+    volatile uint64_t from = pos;
+    if (sigsetjmp(copy_jump, 0)) {
+        copying = 0;
+        if (!faulted_doc) faulted_doc = copying_doc;
+        memset(to, 0, count);
+        return;
+    }
+    copying = 1;
+    copy_docs(c, from, count, to);
+    copying = 0;
 }
 
 /* ---- held-out documents ------------------------------------------------------------- */

@@ -46,7 +46,12 @@ void corpus_view_free(corpus *view);
 /* Index of the document holding byte pos (pos < n_bytes). */
 size_t corpus_doc_index(const corpus *c, uint64_t pos);
 
-/* Copies bytes [pos, pos + n) of the concatenation into dst. */
+/* Copies bytes [pos, pos + n) of the concatenation into dst. Should a file have been
+ * truncated since it was mapped, dst is zeroed instead and corpus_fault names it. */
 void corpus_copy(const corpus *c, uint64_t pos, size_t n, uint8_t *dst);
+
+/* The document (resolved path) whose mapped bytes a corpus_copy could not read since the
+ * file changed (truncated while mapped), or NULL. The loop checks it after every step. */
+const char *corpus_fault(void);
 
 #endif

@@ -15,8 +15,8 @@
  *     threads            int64
  *     created            str      ISO 8601 UTC, e.g. 2026-01-31T12:00:00Z
  *     status             str      "running" until results_commit, then "complete";
- *                                 "interrupted", "preempted" or "diverged" in a
- *                                 .partial left by a stopped run
+ *                                 "interrupted", "preempted", "diverged" or
+ *                                 "corpus changed" in a .partial left by a stopped run
  *   /corpus                group, attributes n_bytes (uint64), n_documents (uint64)
  *   /documents             1-D datasets of length n_documents, in corpus order
  *     name               str      resolved path

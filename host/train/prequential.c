@@ -580,6 +580,13 @@ static int run_step(trainer *t, uint64_t e, uint64_t k, const char *what, mdl_er
         train_step(t->m, &t->b, lay, t->sh, t->c, tc, &args,
                    e == 0 ? out->doc_preq_bits : t->scratch, &lr, &norm, err, &failed);
     if (failed) return -1;
+    if (corpus_fault()) {
+        mdl_fail(err,
+                 "%s: the file changed (truncated?) during the run: its bytes for pass %llu, "
+                 "step %llu could not be read",
+                 corpus_fault(), (unsigned long long)e + 1, (unsigned long long)k);
+        return PREQ_CORPUS_CHANGED;
+    }
     if (!isfinite(step_bits)) { /* summed over the ranks: every rank stops here */
         mdl_fail(err,
                  "diverged: the bits of pass %llu, step %llu are not finite (learning rate "

@@ -60,6 +60,9 @@ typedef struct preq_hooks {
 /* prequential_run's return when a step's bits were not finite (err names the step): the
  * weights have diverged, and no number computed from them may be reported. */
 #define PREQ_DIVERGED 2
+/* prequential_run's return when a corpus file changed under the run (corpus_fault; err
+ * names it): the steps before are valid, the step that read it is not reported. */
+#define PREQ_CORPUS_CHANGED 3
 
 typedef struct preq_result {
     stream_layout layout;

@@ -114,6 +114,25 @@ expect_untouched init_output_is_config "is an input" "$tmp/my.yaml" \
     init-weights -c "$tmp/my.yaml" -o "$tmp/my.yaml"
 [ -e "$tmp/ck.h5" ] && { echo "FAIL checkpoint_dir_is_file: results left"; failures=$((failures + 1)); }
 
+# a corpus file truncated while the run reads it (its mapped pages are gone: SIGBUS) stops
+# the run with one line naming the file; the steps before stay in the .partial
+head -c 8000000 /dev/urandom | base64 >"$tmp/shrinking.txt"
+"$MDLBENCH" train --corpus "$tmp/shrinking.txt" "${small[@]}" --set train.streams=1 --threads 1 \
+    -o "$tmp/shrinking.h5" >"$tmp/stdout" 2>"$tmp/stderr" &
+pid=$!
+for _ in $(seq 1 200); do [ -e "$tmp/shrinking.h5.partial" ] && break; sleep 0.1; done
+sleep 0.5
+truncate -s 0 "$tmp/shrinking.txt"
+wait $pid
+rc=$?
+if [ "$rc" -eq 0 ] || [ "$(wc -l <"$tmp/stderr")" -ne 1 ] ||
+    ! grep -q "shrinking.txt: the file changed" "$tmp/stderr" || [ -e "$tmp/shrinking.h5" ] ||
+    ! grep -aq "corpus changed" "$tmp/shrinking.h5.partial" 2>/dev/null; then
+    echo "FAIL corpus_truncated: exit $rc: $(cat "$tmp/stderr" "$tmp/stdout")"; failures=$((failures + 1))
+else
+    echo "ok   corpus_truncated: $(cat "$tmp/stderr")"
+fi
+
 # a diverged run (non-finite bits) stops at that step with one line and a non-zero exit; its
 # steps so far stay in the .partial, marked diverged, and no results file claims completion
 "$MDLBENCH" run --corpus "$tmp/ok.txt" "${small[@]}" --set train.lr=1e308 --codecs none \
