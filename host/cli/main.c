@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "results.h"
 #include "version.h"
 
 static void usage(FILE *f) {
@@ -27,6 +28,7 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    results_library_init();
     if (argc < 2) {
         usage(stderr);
         return 2;

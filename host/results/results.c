@@ -328,6 +328,10 @@ static results_writer *writer_alloc(const char *path) {
     return w;
 }
 
+void results_library_init(void) {
+    H5dont_atexit();
+}
+
 /* Closes every HDF5 handle; returns -1 when closing the file failed. */
 static int writer_close_h5(results_writer *w) {
     for (int j = 0; j < N_CURVE; j++) {

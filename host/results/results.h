@@ -26,6 +26,11 @@ typedef struct run_meta {
 
 typedef struct results_writer results_writer;
 
+/* Called once at program start, before any other HDF5 use: HDF5 then does not run its
+ * shutdown at exit. After a write that failed (a full disk) HDF5 1.10's shutdown closes the
+ * half-closed file again and crashes; the process's exit frees everything anyway. */
+void results_library_init(void);
+
 /* Creates PATH.partial (truncating any previous .partial) with the root attributes and
  * the corpus and document tables. Fails with a one-line message naming the path. */
 int results_create(results_writer **w, const char *path, const run_meta *meta, const corpus *c,

@@ -6,7 +6,7 @@ set -u
 : "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+trap 'umount "$tmp/full" 2>/dev/null; rm -rf "$tmp"' EXIT
 failures=0
 
 printf 'hello, world: a small corpus for error tests\n' >"$tmp/ok.txt"
@@ -131,6 +131,25 @@ if [ "$rc" -eq 0 ] || [ "$(wc -l <"$tmp/stderr")" -ne 1 ] ||
     echo "FAIL corpus_truncated: exit $rc: $(cat "$tmp/stderr" "$tmp/stdout")"; failures=$((failures + 1))
 else
     echo "ok   corpus_truncated: $(cat "$tmp/stderr")"
+fi
+
+# a full disk: the write error is one line and the process exits cleanly (HDF5 used to
+# crash at exit after a failed flush), for the results file and the checkpoint directory.
+# Needs a small tmpfs: as root where mounting is allowed, else skipped (said below).
+full="$tmp/full"
+mkdir -p "$full"
+if mount -t tmpfs -o size=300k tmpfs "$full" 2>/dev/null; then
+    head -c 600000 /dev/urandom | base64 >"$tmp/bulky.txt"
+    "$MDLBENCH" train --corpus "$tmp/bulky.txt" "${small[@]}" --set train.streams=1 -o "$full/r.h5" \
+        >"$tmp/stdout" 2>"$tmp/stderr"
+    check_failure disk_full_results "No space left on device" $? "$full/r.h5"
+    rm -rf "${full:?}"/*
+    "$MDLBENCH" train --corpus "$tmp/ok.txt" "${small[@]}" --set run.checkpoint_every=1 \
+        --checkpoint-dir "$full/ck" -o "$tmp/ck.h5" >"$tmp/stdout" 2>"$tmp/stderr"
+    check_failure disk_full_checkpoint "No space left on device" $? "$tmp/ck.h5"
+    umount "$full"
+else
+    echo "skip disk_full: cannot mount a small tmpfs here (needs root)"
 fi
 
 # a diverged run (non-finite bits) stops at that step with one line and a non-zero exit; its
