@@ -1,5 +1,7 @@
 #include "backend.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -10,6 +12,35 @@
 #ifdef MDL_HAVE_CUDA
 #include "cuda_backend.h"
 #endif
+
+/* MemAvailable of /proc/meminfo in bytes (0: unknown). */
+static uint64_t host_memory_available(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f) return 0;
+    char line[256];
+    unsigned long long kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) break;
+    fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+/* The CPU backend's memory (the model's arrays, and the checkpoint's copies of the weights
+ * and both moments, about 3/4 of them) and the per-pass tables, against what the machine
+ * has available: refused before anything is allocated, rather than killed later. */
+static int check_host_memory(const mdl_config *cfg) {
+    double arrays = (double)model_memory_bytes(&cfg->model, (int)cfg->train.streams);
+    double need = arrays * 1.75 + (double)cfg->train.passes * 64.0;
+    double have = (double)host_memory_available();
+    if (have > 0 && need > have)
+        return cli_error("the run needs about %.2f GiB of host memory (%u layers, d_model %u, %u "
+                         "streams x %u positions, %u passes) but %.2f GiB are available: use a "
+                         "smaller model, fewer train.streams or passes",
+                         need / (1 << 30), cfg->model.n_layer, cfg->model.d_model,
+                         cfg->train.streams, cfg->model.context, cfg->train.passes,
+                         have / (1 << 30));
+    return 0;
+}
 
 /* Picks the backend: cuda when asked (or with auto, when a GPU and the CUDA build are
  * there), else the CPU; checks that the model fits in the device's free memory before
@@ -24,6 +55,7 @@ const mdl_ops *cli_select_backend(const char *device, const mdl_config *cfg, int
                       "backend computes in fp32");
             return NULL;
         }
+        if (check_host_memory(cfg) != 0) return NULL;
         cpu_describe(desc, n, threads);
         return cpu_backend();
     }

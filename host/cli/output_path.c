@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -44,10 +45,24 @@ static int clashes_with_input(const char *flag, const char *path, const char *ta
     return 0;
 }
 
+/* The directory that will hold TARGET must take new files (PATH.partial, renamed), so that a
+ * run does not fail only at its end: not read-only, and writable by this user (an existing
+ * output directory is filled, so it must be writable itself). */
+static int check_writable(const char *flag, const char *path, const char *target, int fill_dir) {
+    char dir_copy[PATH_MAX];
+    snprintf(dir_copy, sizeof dir_copy, "%s", target);
+    const char *dir = fill_dir ? target : dirname(dir_copy); /* an existing output dir: itself */
+    if (access(dir, W_OK | X_OK) != 0)
+        return cli_error("%s %s: cannot write in directory %s (%s)", flag, path, dir,
+                         strerror(errno));
+    return 0;
+}
+
 static int check_output(const char *flag, const char *path, int is_dir, const char *const *inputs,
                         size_t n_inputs) {
     struct stat st;
-    if (stat(path, &st) == 0) {
+    int exists = stat(path, &st) == 0;
+    if (exists) {
         if (is_dir && !S_ISDIR(st.st_mode))
             return cli_error("%s %s: exists and is not a directory", flag, path);
         if (!is_dir && !S_ISREG(st.st_mode))
@@ -57,7 +72,7 @@ static int check_output(const char *flag, const char *path, int is_dir, const ch
     if (resolve_target(flag, path, target) != 0) return 1;
     for (size_t i = 0; i < n_inputs; i++)
         if (clashes_with_input(flag, path, target, inputs[i]) != 0) return 1;
-    return 0;
+    return check_writable(flag, path, target, is_dir && exists);
 }
 
 int cli_check_output_file(const char *flag, const char *path, const char *const *inputs,

@@ -6,7 +6,7 @@ set -u
 : "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
-trap 'umount "$tmp/full" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'umount "$tmp/full" "$tmp/ro" 2>/dev/null; rm -rf "$tmp"' EXIT
 failures=0
 
 printf 'hello, world: a small corpus for error tests\n' >"$tmp/ok.txt"
@@ -57,6 +57,8 @@ expect_failure unknown_key "unknown_key.yaml:3" --corpus "$tmp/ok.txt" -c "$tmp/
 expect_failure wrong_type "wrong_type.yaml:3" --corpus "$tmp/ok.txt" -c "$tmp/wrong_type.yaml" "${small[@]}"
 expect_failure unknown_set "model.depth" --corpus "$tmp/ok.txt" "${small[@]}" --set model.depth=3
 expect_failure bad_set_value "model.n_layer" --corpus "$tmp/ok.txt" "${small[@]}" --set model.n_layer=two
+# the host memory is estimated before allocating (per-pass tables: 4e9 passes need ~240 GiB)
+expect_failure host_memory "GiB of host memory" --corpus "$tmp/ok.txt" "${small[@]}" --set train.passes=4000000000
 expect_failure head_divides "n_head" --corpus "$tmp/ok.txt" "${small[@]}" --set model.n_head=3
 expect_failure segment_context "train.segment" --corpus "$tmp/ok.txt" "${small[@]}" --set train.segment=32
 expect_failure zero_streams "train.streams" --corpus "$tmp/ok.txt" "${small[@]}" --set train.streams=0
@@ -150,6 +152,24 @@ if mount -t tmpfs -o size=300k tmpfs "$full" 2>/dev/null; then
     umount "$full"
 else
     echo "skip disk_full: cannot mount a small tmpfs here (needs root)"
+fi
+
+# an output in a read-only directory is refused before any work, not at the end of the run
+ro="$tmp/ro"
+mkdir -p "$ro"
+if mount -t tmpfs -o ro,size=64k tmpfs "$ro" 2>/dev/null; then
+    expect_failure_at() { # NAME CULPRIT OUT ARGS...: like expect_failure with -o OUT
+        local name=$1 culprit=$2 out=$3
+        shift 3
+        "$MDLBENCH" run "$@" -o "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+        check_failure "$name" "$culprit" $? "$out"
+    }
+    expect_failure_at readonly_output "cannot write in directory" "$ro/r.h5" --corpus "$tmp/ok.txt" "${small[@]}"
+    expect_failure readonly_checkpoint_dir "cannot write in directory" --corpus "$tmp/ok.txt" \
+        "${small[@]}" --checkpoint-dir "$ro/ck"
+    umount "$ro"
+else
+    echo "skip readonly: cannot mount a read-only tmpfs here (needs root)"
 fi
 
 # a diverged run (non-finite bits) stops at that step with one line and a non-zero exit; its
