@@ -423,7 +423,8 @@ typedef struct job {
     train_options o;
     int full; /* `run`: baselines and the summary table too */
     int world, leader, threads;
-    int synced; /* every rank reached the agreement before the loop */
+    int synced;    /* every rank reached the agreement before the loop */
+    int ckpt_lock; /* the checkpoint directory's lock (checkpoint_dir_take), or -1 */
     mdl_config cfg;
     corpus c;
     corpus trained; /* the documents not held out: the stream the model codes */
@@ -547,6 +548,8 @@ static int prepare_outputs(job *j, int argc, char **argv) {
                      j->yaml,     j->cfg.train.seed, j->device,
                      j->threads};
     if (j->leader && results_create(&j->w, j->o.output, &meta, &j->c, &j->err) != 0)
+        return cli_error("%s", j->err.msg);
+    if (j->leader && checkpoint_dir_take(j->o.checkpoint_dir, &j->ckpt_lock, &j->err) != 0)
         return cli_error("%s", j->err.msg);
     j->st.show_progress = !j->o.quiet;
     install_stop_handlers();
@@ -677,6 +680,7 @@ static void job_free(job *j) {
         dist_max_int(&failed, 1);
     }
     if (j->w) results_discard(j->w);
+    checkpoint_dir_release(j->o.checkpoint_dir, j->ckpt_lock);
     baseline_set_free(&j->bset);
     free(j->specs);
     free(j->orders);
@@ -694,6 +698,7 @@ static void job_free(job *j) {
 static int run_job(int argc, char **argv, int full) {
     double t0 = now_seconds();
     job j = {.full = full,
+             .ckpt_lock = -1,
              .plan = {.timing = {1, 0.0}, .per_document = 1, .on_row = cli_baseline_progress}};
     int prc = parse_options(&j.o, argc, argv);
     if (prc != 0) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -303,6 +304,34 @@ static int list_dir(const char *dir, found **out, size_t *n, mdl_err *err) {
 static void free_found(found *f, size_t n) {
     for (size_t i = 0; i < n; i++) free(f[i].name);
     free(f);
+}
+
+int checkpoint_dir_take(const char *dir, int *fd, mdl_err *err) {
+    *fd = -1;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return mdl_fail(err, "%s: cannot create the checkpoint directory (%s)", dir,
+                        strerror(errno));
+    int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d < 0)
+        return mdl_fail(err, "%s: cannot open the checkpoint directory (%s)", dir, strerror(errno));
+    if (flock(d, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(d);
+        if (e == EWOULDBLOCK)
+            return mdl_fail(err,
+                            "%s: the checkpoint directory is in use by another run (give "
+                            "this one its own --checkpoint-dir)",
+                            dir);
+        return mdl_fail(err, "%s: cannot lock the checkpoint directory (%s)", dir, strerror(e));
+    }
+    *fd = d;
+    return 0;
+}
+
+void checkpoint_dir_release(const char *dir, int fd) {
+    if (fd < 0) return;
+    rmdir(dir); /* only succeeds when empty */
+    close(fd);
 }
 
 int checkpoint_write(const char *dir, const preq_checkpoint *cp, unsigned keep, char **written,

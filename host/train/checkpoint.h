@@ -63,6 +63,14 @@ int checkpoint_write_file(const char *path, const preq_checkpoint *cp, mdl_err *
 
 /* Reads and verifies a checkpoint (every array malloc'd; checkpoint_free). */
 int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err);
+
+/* Takes the checkpoint directory for this run (creating it): an exclusive flock on the
+ * directory, held until checkpoint_dir_release, so that a second run pointed at the same
+ * directory is refused instead of overwriting the first one's checkpoints. *fd gets the
+ * lock's descriptor. */
+int checkpoint_dir_take(const char *dir, int *fd, mdl_err *err);
+/* Drops the lock; the directory is removed again when the run left it empty. */
+void checkpoint_dir_release(const char *dir, int fd);
 void checkpoint_free(preq_checkpoint *cp);
 
 /* The newest checkpoint in dir (largest pass, step): 0 and *path (malloc'd), 1 when dir

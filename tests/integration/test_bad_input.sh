@@ -172,6 +172,17 @@ else
     echo "skip readonly: cannot mount a read-only tmpfs here (needs root)"
 fi
 
+# two runs pointed at one checkpoint directory: the second is refused while the first runs
+head -c 3000000 /dev/urandom | base64 >"$tmp/long.txt"
+"$MDLBENCH" train --corpus "$tmp/long.txt" "${small[@]}" --set train.streams=1 --threads 1 \
+    --checkpoint-dir "$tmp/shared.ckpt" -o "$tmp/first.h5" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do [ -e "$tmp/first.h5.partial" ] && break; sleep 0.1; done
+expect_failure shared_checkpoint_dir "in use by another run" --corpus "$tmp/ok.txt" "${small[@]}" \
+    --checkpoint-dir "$tmp/shared.ckpt"
+kill -INT $pid
+wait $pid
+
 # a diverged run (non-finite bits) stops at that step with one line and a non-zero exit; its
 # steps so far stay in the .partial, marked diverged, and no results file claims completion
 "$MDLBENCH" run --corpus "$tmp/ok.txt" "${small[@]}" --set train.lr=1e308 --codecs none \
