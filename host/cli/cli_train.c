@@ -270,37 +270,80 @@ static int keep_partial(run_state *st, const char *output) {
 
 /* --resume: a checkpoint file, a directory (its newest checkpoint), or auto (the newest in
  * the checkpoint directory, if any). 0: loaded, 1: nothing to resume (auto), -1: error. */
+/* One checkpoint file checked against this run: 0 (cp filled), or -1 after the message.
+ * *damaged tells a file that cannot be read from one made for another run. */
+static int load_checkpoint(const char *path, const char *yaml, const corpus *c, preq_checkpoint *cp,
+                           int *damaged, mdl_err *err) {
+    *damaged = 0;
+    if (checkpoint_read(path, cp, err) != 0) return *damaged = 1, -1;
+    int rc = 0;
+    if (strcmp(cp->config_yaml, yaml) != 0)
+        rc = mdl_fail(err,
+                      "--resume %s: the checkpoint was made with another configuration; resume "
+                      "with the same -c and --set options",
+                      path);
+    else if (cp->corpus_bytes != c->n_bytes || cp->corpus_documents != c->n_docs ||
+             cp->corpus_hash != corpus_fingerprint(c))
+        rc = mdl_fail(err,
+                      "--resume %s: the checkpoint was made on another corpus (or other "
+                      "held-out documents)",
+                      path);
+    if (rc != 0) checkpoint_free(cp);
+    return rc;
+}
+
+/* The newest checkpoint of dir that can be read; a damaged one is said and the one before
+ * it tried. 0: loaded (*used is its path), 1: none there, -1: error printed. */
+static int load_newest(const char *dir, const char *yaml, const corpus *c, preq_checkpoint *cp,
+                       char **used) {
+    mdl_err err;
+    char **paths;
+    size_t n;
+    if (checkpoint_list(dir, &paths, &n, &err) != 0) return cli_error("%s", err.msg), -1;
+    int rc = n == 0 ? 1 : -1, damaged = 0;
+    for (size_t i = 0; i < n && rc < 0; i++) {
+        if (load_checkpoint(paths[i], yaml, c, cp, &damaged, &err) == 0) {
+            *used = paths[i], paths[i] = NULL, rc = 0;
+        } else if (!damaged) {
+            break; /* made for another run: the older ones are too */
+        } else if (i + 1 < n) {
+            fprintf(stderr, "mdlbench: note: %s; resuming from the checkpoint before it\n",
+                    err.msg);
+        }
+    }
+    checkpoint_list_free(paths, n);
+    if (rc < 0) cli_error("%s", err.msg);
+    return rc;
+}
+
+/* --resume: a checkpoint file, a directory (its newest readable checkpoint), or auto (the
+ * same in the checkpoint directory, if it has any). 0: loaded, 1: nothing to resume
+ * (auto), -1: error. */
 static int load_resume(const train_options *o, const char *ckpt_dir, const char *yaml,
                        const corpus *c, preq_checkpoint *cp) {
-    mdl_err err;
     char *path = NULL;
     struct stat sb;
-    int rc = 0;
-    if (strcmp(o->resume, "auto") == 0 || (stat(o->resume, &sb) == 0 && S_ISDIR(sb.st_mode))) {
-        const char *dir = strcmp(o->resume, "auto") == 0 ? ckpt_dir : o->resume;
-        rc = checkpoint_find_latest(dir, &path, &err);
-        if (rc < 0) return cli_error("%s", err.msg), -1;
-        if (rc == 1 && strcmp(o->resume, "auto") == 0) return 1;
-        if (rc == 1) return cli_error("--resume %s: no checkpoint in this directory", dir), -1;
-    } else if (!(path = strdup(o->resume))) {
-        return cli_error("out of memory"), -1;
+    int is_auto = strcmp(o->resume, "auto") == 0, rc, damaged;
+    if (is_auto || (stat(o->resume, &sb) == 0 && S_ISDIR(sb.st_mode))) {
+        const char *dir = is_auto ? ckpt_dir : o->resume;
+        rc = load_newest(dir, yaml, c, cp, &path);
+        if (rc == 1 && !is_auto) {
+            cli_error("--resume %s: no checkpoint in this directory", dir);
+            rc = -1;
+        }
+    } else {
+        mdl_err err;
+        path = strdup(o->resume);
+        rc = !path                                                     ? cli_error("out of memory")
+             : load_checkpoint(path, yaml, c, cp, &damaged, &err) != 0 ? cli_error("%s", err.msg)
+                                                                       : 0;
+        if (rc) rc = -1;
     }
-    rc = checkpoint_read(path, cp, &err) != 0 ? cli_error("%s", err.msg) : 0;
-    if (rc == 0 && strcmp(cp->config_yaml, yaml) != 0)
-        rc = cli_error("--resume %s: the checkpoint was made with another configuration; resume "
-                       "with the same -c and --set options",
-                       path);
-    if (rc == 0 && (cp->corpus_bytes != c->n_bytes || cp->corpus_documents != c->n_docs ||
-                    cp->corpus_hash != corpus_fingerprint(c)))
-        rc = cli_error("--resume %s: the checkpoint was made on another corpus (or other "
-                       "held-out documents)",
-                       path);
     if (rc == 0 && !o->quiet)
         fprintf(stderr, "resuming from %s (pass %llu, step %llu)\n", path,
                 (unsigned long long)cp->pass + 1, (unsigned long long)cp->step);
-    if (rc != 0) checkpoint_free(cp);
     free(path);
-    return rc ? -1 : 0;
+    return rc;
 }
 
 static void fill_summary(run_summary *s, const preq_result *r, const corpus *c,

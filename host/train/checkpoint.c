@@ -361,6 +361,32 @@ int checkpoint_write(const char *dir, const preq_checkpoint *cp, unsigned keep, 
     return 0;
 }
 
+int checkpoint_list(const char *dir, char ***paths, size_t *n, mdl_err *err) {
+    found *all;
+    *paths = NULL, *n = 0;
+    size_t count;
+    int rc = list_dir(dir, &all, &count, err);
+    if (rc != 0) return rc;
+    char **list = calloc(count ? count : 1, sizeof *list);
+    for (size_t i = 0; list && i < count; i++) {
+        size_t len = strlen(dir) + strlen(all[count - 1 - i].name) + 2;
+        if (!(list[i] = malloc(len))) break;
+        snprintf(list[i], len, "%s/%s", dir, all[count - 1 - i].name);
+    }
+    free_found(all, count);
+    if (!list || (count && !list[count - 1])) {
+        checkpoint_list_free(list, count);
+        return mdl_fail(err, "out of memory");
+    }
+    *paths = list, *n = count;
+    return 0;
+}
+
+void checkpoint_list_free(char **paths, size_t n) {
+    for (size_t i = 0; paths && i < n; i++) free(paths[i]);
+    free(paths);
+}
+
 int checkpoint_find_latest(const char *dir, char **path, mdl_err *err) {
     found *all;
     size_t n;

@@ -153,6 +153,15 @@ ls dck/step-00002-0000000000.ckpt >/dev/null || { echo "FAIL: no end-of-training
 # resuming from the end of training redoes only the evaluations
 "$MDLBENCH" train "${args[@]}" -o e.h5 --resume dck >/dev/null
 same full.h5 e.h5
+# a damaged newest checkpoint is said, and the one before it is used: the same result
+cp -r dck dck2
+newest=$(ls dck2/step-*.ckpt | tail -1)
+head -c 1000 "$newest" >torn && mv torn "$newest"
+"$MDLBENCH" train "${args[@]}" -o f.h5 --resume dck2 >/dev/null 2>err
+grep -q "not a readable checkpoint.*resuming from the checkpoint before it" err ||
+    { echo "FAIL: no fallback to the older checkpoint: $(cat err)"; exit 1; }
+echo "fallback: $(cat err)"
+same full.h5 f.h5
 
 # 6. init-weights: the starting weights, as many as the model has
 "$MDLBENCH" init-weights --set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 \
