@@ -12,29 +12,28 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "h5util.h"
 #include "model.h"
 #include "version.h"
 
-/* 2: the segment memory; 3: the checksum covers the root attributes and the configuration */
-enum { FORMAT_VERSION = 3 };
+/* 2: the segment memory; 3: the checksum covers the root attributes and the configuration;
+ * 4: XXH3-64 (libxxhash) for the checksum and the corpus fingerprint, in place of FNV-1a */
+enum { FORMAT_VERSION = 4 };
 static const char FORMAT[] = "mdlbench-checkpoint";
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
-    const uint8_t *p = data;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
-    return h;
-}
-#define FNV_START 0xcbf29ce484222325ULL
-
 uint64_t corpus_fingerprint(const corpus *c) {
-    uint64_t h = FNV_START;
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) return 0; /* out of memory: a fingerprint that matches no checkpoint */
+    XXH3_64bits_reset(st);
     for (size_t d = 0; d < c->n_docs; d++) {
         uint64_t meta[2] = {c->docs[d].size, (uint64_t)(c->docs[d].held_out != 0)};
-        h = fnv1a(h, meta, sizeof meta);
-        if (c->docs[d].size) h = fnv1a(h, c->docs[d].bytes, (size_t)c->docs[d].size);
+        XXH3_64bits_update(st, meta, sizeof meta);
+        if (c->docs[d].size) XXH3_64bits_update(st, c->docs[d].bytes, (size_t)c->docs[d].size);
     }
+    uint64_t h = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
     return h;
 }
 
@@ -132,11 +131,16 @@ static size_t list_scalars(preq_checkpoint *cp, uint64_t *sum, scalar_attr *a) {
 _Static_assert(sizeof(double) == 8 && sizeof(uint64_t) == 8, "scalar attributes are 8 bytes");
 static uint64_t checksum(const column *c, size_t n, const scalar_attr *a, size_t na,
                          const char *config) {
-    uint64_t h = FNV_START;
-    for (size_t i = 0; i < n; i++) h = fnv1a(h, c[i].data, c[i].n * c[i].elem);
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) return 0; /* out of memory: a checksum no file holds */
+    XXH3_64bits_reset(st);
+    for (size_t i = 0; i < n; i++) XXH3_64bits_update(st, c[i].data, c[i].n * c[i].elem);
     for (size_t i = 0; i < na; i++)
-        if (strcmp(a[i].name, "checksum") != 0) h = fnv1a(h, a[i].value, 8);
-    return config ? fnv1a(h, config, strlen(config)) : h;
+        if (strcmp(a[i].name, "checksum") != 0) XXH3_64bits_update(st, a[i].value, 8);
+    if (config) XXH3_64bits_update(st, config, strlen(config));
+    uint64_t h = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    return h;
 }
 
 /* tensor_names and tensor_sizes: small array attributes for readers (scripts/torch_ref.py). */

@@ -3,12 +3,13 @@
  * written as a temporary file, synced and renamed, so a checkpoint is either complete or
  * absent; a checksum over the payload catches a file damaged afterwards.
  *
- * File layout (format "mdlbench-checkpoint", format_version 2):
+ * File layout (format "mdlbench-checkpoint", format_version 4):
  *   /  attributes format, format_version, mdlbench_version, config (YAML), corpus_bytes,
- *      corpus_documents, corpus_hash (FNV-1a 64 of the bytes, sizes and held-out flags),
+ *      corpus_documents, corpus_hash (XXH3-64 of the sizes, held-out flags and bytes),
  *      pass, step (the next step to run; pass = train.passes: training is done),
  *      adam_t, pass_bits, first_step_bits, first_step_bytes, model_flops, train_s,
- *      checksum (FNV-1a 64 of every dataset below), tensor_names, tensor_sizes (arrays)
+ *      checksum (XXH3-64 of every dataset below, the numeric root attributes and
+ *      the config: README "Checkpoints and preemption" gives the order), tensor_names, tensor_sizes (arrays)
  *   /model/params, /model/adam_m, /model/adam_v   float32[n_params], tensor order (model.h)
  *   /model/memory      float32[n_layer x streams x model.memory x 3 d_model]: the segment
  *      memory (model.h) at the boundary, [layer][stream][row][q k v]; empty without memory
@@ -50,7 +51,7 @@ typedef struct preq_checkpoint {
     uint64_t corpus_bytes, corpus_documents, corpus_hash;
 } preq_checkpoint;
 
-/* FNV-1a 64 of the corpus bytes, document sizes and held-out flags. */
+/* XXH3-64 of every document's size and held-out flag (two uint64) and bytes, in order. */
 uint64_t corpus_fingerprint(const corpus *c);
 
 /* Writes DIR/step-....ckpt (DIR is created if missing) atomically, then removes the
