@@ -73,7 +73,7 @@
 #
 # Build dependencies. CMakeLists.txt needs cmake >= 3.25, a C compiler with OpenMP, nvcc,
 # pkg-config, and the -dev packages of HDF5 (serial), libcyaml/libyaml, zstd, zlib, bzip2,
-# xz, brotli, xxHash and OpenBLAS (OpenMP flavour, at /usr/{include,lib}/x86_64-linux-gnu/
+# xz, brotli, xxHash, jansson and OpenBLAS (OpenMP flavour, at /usr/{include,lib}/x86_64-linux-gnu/
 # openblas-openmp). The GPU image may lack several of these and has no network, so they
 # travel as .deb files:
 #   1. here, on a Debian 12 machine with network: bash scripts/gpu_debs.sh   (-> .debs/,
@@ -577,7 +577,7 @@ check_deps() {
     command -v nvcc >/dev/null || miss+=("nvcc")
     echo 'int main(void){return 0;}' | cc -fopenmp -x c - -o /tmp/gpu_check_omp 2>/dev/null || miss+=("OpenMP (cc -fopenmp)")
     if command -v pkg-config >/dev/null; then
-        for p in hdf5-serial libcyaml libzstd libbrotlienc libbrotlidec libxxhash; do
+        for p in hdf5-serial libcyaml libzstd libbrotlienc libbrotlidec libxxhash jansson; do
             pkg-config --exists "$p" || miss+=("$p (pkg-config)")
         done
     else

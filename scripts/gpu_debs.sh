@@ -10,7 +10,7 @@
 #
 # What it fetches (apt-get download, no install):
 #   - the -dev packages: headers, .so links and .pc files of HDF5 (serial), libcyaml and
-#     libyaml, zstd, zlib, bzip2, xz, brotli, xxHash, OpenBLAS (OpenMP flavour), and pkgconf in
+#     libyaml, zstd, zlib, bzip2, xz, brotli, xxHash, jansson, OpenBLAS (OpenMP flavour), and pkgconf in
 #     case the machine has no pkg-config;
 #   - their run-time libraries with every library those need in turn (apt-cache depends
 #     --recurse), except the ones any machine with a C compiler has (glibc, libgcc,
@@ -29,9 +29,9 @@ command -v apt-get >/dev/null && command -v apt-cache >/dev/null || die "needs a
 [ "$(dpkg --print-architecture)" = amd64 ] || die "needs an amd64 machine (the GPU machine is x86-64)"
 
 dev=(libhdf5-dev libcyaml-dev libyaml-dev libzstd-dev zlib1g-dev libbz2-dev liblzma-dev
-     libbrotli-dev libxxhash-dev libopenblas-openmp-dev pkgconf)
+     libbrotli-dev libxxhash-dev libjansson-dev libopenblas-openmp-dev pkgconf)
 roots=(libhdf5-103-1 libcyaml1 libyaml-0-2 libzstd1 zlib1g libbz2-1.0 liblzma5 libbrotli1
-       libxxhash0 libopenblas0-openmp pkgconf-bin libpkgconf3)
+       libxxhash0 libjansson4 libopenblas0-openmp pkgconf-bin libpkgconf3)
 base=" libc6 libgcc-s1 libstdc++6 gcc-12-base libgomp1 libc6-dev libcrypt1 "
 
 closure() {

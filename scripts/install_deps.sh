@@ -3,7 +3,7 @@
 # all present already). Run as root or with sudo available.
 set -euo pipefail
 packages=(build-essential cmake pkg-config git libhdf5-dev hdf5-tools libopenblas-openmp-dev
-          libcyaml-dev libyaml-dev libzstd-dev libxxhash-dev zlib1g-dev libbz2-dev liblzma-dev libbrotli-dev
+          libcyaml-dev libyaml-dev libzstd-dev libxxhash-dev libjansson-dev zlib1g-dev libbz2-dev liblzma-dev libbrotli-dev
           python3 python3-h5py python3-numpy python3-matplotlib python3-yaml util-linux
           slurm-wlm  # tests/integration/test_slurm.sh: a real single-node Slurm
           openmpi-bin libopenmpi-dev  # data-parallel ranks (MDL_MPI), tests/integration/test_mpi.sh

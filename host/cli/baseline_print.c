@@ -2,20 +2,6 @@
 
 #include <math.h>
 
-void json_print_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 void json_print_number(FILE *f, double v, int is_int) {
     if (isnan(v) || isinf(v))
         fprintf(f, "null");
@@ -39,18 +25,24 @@ void print_baseline_table(FILE *f, report_format fmt, const baseline_set *s, con
                    "compressed_bytes,compressed_bits,ratio_percent,bpb,filename\n");
         for (size_t i = 0; i < s->n_rows; i++) {
             const baseline_row *r = &s->rows[i];
-            fprintf(f, "\"%s\",%s,%s,%s,%s,", r->name, r->kind, r->codec, r->version, r->level);
+            const char *fields[] = {r->name, r->kind, r->codec, r->version, r->level};
+            for (size_t k = 0; k < 5; k++) {
+                out_csv_field(f, fields[k]);
+                fputc(',', f);
+            }
             if (!isnan(r->compress_mb_s)) fprintf(f, "%.3f", r->compress_mb_s);
             fputc(',', f);
             if (!isnan(r->decompress_mb_s)) fprintf(f, "%.3f", r->decompress_mb_s);
-            fprintf(f, ",%llu,%llu,%.3f,%.4f,%.6f,\"%s\"\n", (unsigned long long)r->original_bytes,
+            fprintf(f, ",%llu,%llu,%.3f,%.4f,%.6f,", (unsigned long long)r->original_bytes,
                     (unsigned long long)r->compressed_bytes, r->compressed_bits, r->ratio_percent,
-                    r->bpb, filename);
+                    r->bpb);
+            out_csv_field(f, filename);
+            fputc('\n', f);
         }
         return;
     }
-    const char *row_fmt = fmt == FMT_MARKDOWN ? "| %s | %s | %s | %llu | %.2f | %.4f | %s |\n"
-                                              : "%-34s %13s %13s %12llu %7.2f %9.4f  %s\n";
+    const char *row_fmt = fmt == FMT_MARKDOWN ? "| %s | %s | %s | %llu | %.2f | %.4f | "
+                                              : "%-34s %13s %13s %12llu %7.2f %9.4f  ";
     if (fmt == FMT_MARKDOWN) {
         fprintf(f, "| Compressor name | Compression | Decompression | Compressed size | Ratio | "
                    "Bits/byte | Filename |\n|---|---:|---:|---:|---:|---:|---|\n");
@@ -64,7 +56,14 @@ void print_baseline_table(FILE *f, report_format fmt, const baseline_set *s, con
         speed_cell(comp, sizeof comp, r->compress_mb_s);
         speed_cell(decomp, sizeof decomp, r->decompress_mb_s);
         fprintf(f, row_fmt, r->name, comp, decomp, (unsigned long long)r->compressed_bytes,
-                r->ratio_percent, r->bpb, filename);
+                r->ratio_percent, r->bpb);
+        if (fmt == FMT_MARKDOWN) {
+            out_markdown_cell(f, filename);
+            fputs(" |\n", f);
+        } else {
+            out_text(f, filename);
+            fputc('\n', f);
+        }
     }
 }
 
@@ -73,15 +72,15 @@ void print_baseline_json(FILE *f, const baseline_set *s, const char *filename) {
     for (size_t i = 0; i < s->n_rows; i++) {
         const baseline_row *r = &s->rows[i];
         fprintf(f, "%s{\"name\": ", i ? ", " : "");
-        json_print_string(f, r->name);
+        out_json_string(f, r->name);
         fprintf(f, ", \"kind\": ");
-        json_print_string(f, r->kind);
+        out_json_string(f, r->kind);
         fprintf(f, ", \"codec\": ");
-        json_print_string(f, r->codec);
+        out_json_string(f, r->codec);
         fprintf(f, ", \"version\": ");
-        json_print_string(f, r->version);
+        out_json_string(f, r->version);
         fprintf(f, ", \"level\": ");
-        json_print_string(f, r->level);
+        out_json_string(f, r->level);
         fprintf(f, ", \"original_bytes\": %llu, \"compressed_bytes\": %llu",
                 (unsigned long long)r->original_bytes, (unsigned long long)r->compressed_bytes);
         const struct {
@@ -97,7 +96,7 @@ void print_baseline_json(FILE *f, const baseline_set *s, const char *filename) {
             json_print_number(f, nums[k].v, 0);
         }
         fprintf(f, ", \"filename\": ");
-        json_print_string(f, filename);
+        out_json_string(f, filename);
         fputc('}', f);
     }
     fputc(']', f);

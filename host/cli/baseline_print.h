@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include "text_out.h"
+
 #include "baseline_set.h"
 #include "cli.h"
 
@@ -14,8 +16,6 @@ void print_baseline_table(FILE *f, report_format fmt, const baseline_set *s, con
 /* A JSON array of row objects (no trailing newline). */
 void print_baseline_json(FILE *f, const baseline_set *s, const char *filename);
 
-/* JSON helpers shared with `report`: a string with escapes, and a number (null for NaN). */
-void json_print_string(FILE *f, const char *s);
 void json_print_number(FILE *f, double v, int is_int);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "baseline_print.h"
 #include "cli.h"
+#include "text_out.h"
 #include "results_two_part.h"
 
 typedef enum { SORT_NAME, SORT_BYTES, SORT_PREQ_BITS, SORT_PREQ_BPB, SORT_FINAL_BPB } sort_key;
@@ -55,11 +56,11 @@ static void print_documents(report_format fmt, const char *path, const document_
     int ex = n > 0 && d[0].has_extract; /* the extraction columns */
     if (fmt == FMT_JSON) {
         printf("{\"file\": ");
-        json_print_string(stdout, path);
+        out_json_string(stdout, path);
         printf(", \"documents\": [");
         for (size_t i = 0; i < n; i++) {
             printf("%s{\"name\": ", i ? ", " : "");
-            json_print_string(stdout, d[i].name);
+            out_json_string(stdout, d[i].name);
             printf(", \"bytes\": %llu, \"preq_bits\": ", (unsigned long long)d[i].bytes);
             json_print_number(stdout, d[i].preq_bits, 0);
             printf(", \"preq_bpb\": ");
@@ -80,34 +81,45 @@ static void print_documents(report_format fmt, const char *path, const document_
         printf("file,document,bytes,preq_bits,preq_bpb,final_bits,final_bpb%s\n",
                ex ? ",extract_samples,extract_exact" : "");
         for (size_t i = 0; i < n; i++) {
-            printf("\"%s\",\"%s\",%llu,%.6f,%.6f,%.6f,%.6f", path, d[i].name,
-                   (unsigned long long)d[i].bytes, d[i].preq_bits, bpb(d[i].preq_bits, d[i].bytes),
-                   d[i].final_bits, bpb(d[i].final_bits, d[i].bytes));
+            out_csv_field(stdout, path);
+            putchar(',');
+            out_csv_field(stdout, d[i].name);
+            printf(",%llu,%.6f,%.6f,%.6f,%.6f", (unsigned long long)d[i].bytes, d[i].preq_bits,
+                   bpb(d[i].preq_bits, d[i].bytes), d[i].final_bits,
+                   bpb(d[i].final_bits, d[i].bytes));
             if (ex) printf(",%u,%u", d[i].extract_samples, d[i].extract_exact);
             printf("\n");
         }
         return;
     }
     if (fmt == FMT_MARKDOWN) {
-        printf("Documents of %s\n\n| document | bytes | preq bits | preq bpb | final bits | "
+        printf("Documents of ");
+        out_text(stdout, path);
+        printf("\n\n| document | bytes | preq bits | preq bpb | final bits | "
                "final bpb |%s\n|---|---:|---:|---:|---:|---:|%s\n",
-               path, ex ? " extract samples | exact |" : "", ex ? "---:|---:|" : "");
+               ex ? " extract samples | exact |" : "", ex ? "---:|---:|" : "");
         for (size_t i = 0; i < n; i++) {
-            printf("| %s | %llu | %.1f | %.4f | %.1f | %.4f |", d[i].name,
-                   (unsigned long long)d[i].bytes, d[i].preq_bits, bpb(d[i].preq_bits, d[i].bytes),
-                   d[i].final_bits, bpb(d[i].final_bits, d[i].bytes));
+            printf("| ");
+            out_markdown_cell(stdout, d[i].name);
+            printf(" | %llu | %.1f | %.4f | %.1f | %.4f |", (unsigned long long)d[i].bytes,
+                   d[i].preq_bits, bpb(d[i].preq_bits, d[i].bytes), d[i].final_bits,
+                   bpb(d[i].final_bits, d[i].bytes));
             if (ex) printf(" %u | %u |", d[i].extract_samples, d[i].extract_exact);
             printf("\n");
         }
         return;
     }
-    printf("%s\n%-40s %10s %12s %12s %12s %12s", path, "document", "bytes", "preq_bits", "preq_bpb",
+    out_text(stdout, path);
+    printf("\n%-40s %10s %12s %12s %12s %12s", "document", "bytes", "preq_bits", "preq_bpb",
            "final_bits", "final_bpb");
     if (ex) printf(" %8s %8s", "samples", "exact");
     printf("\n");
     for (size_t i = 0; i < n; i++) {
         const char *base = strrchr(d[i].name, '/');
-        printf("%-40s %10llu", base ? base + 1 : d[i].name, (unsigned long long)d[i].bytes);
+        const char *shown = base ? base + 1 : d[i].name;
+        out_text(stdout, shown);
+        printf("%*s %10llu", strlen(shown) < 40 ? (int)(40 - strlen(shown)) : 0, "",
+               (unsigned long long)d[i].bytes);
         print_cell(d[i].preq_bits, " %12.1f");
         print_cell(bpb(d[i].preq_bits, d[i].bytes), " %12.4f");
         print_cell(d[i].final_bits, " %12.1f");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "text_out.h"
 #include "baseline_print.h"
 #include "results.h"
 #include "results_baselines.h"
@@ -154,13 +155,25 @@ static void print_json_summary(const run_summary *s) {
     json_number("threads", (double)s->threads, 1, &first);
     json_number("world_size", (double)s->world_size, 1, &first);
     printf(", \"device\": ");
-    json_print_string(stdout, s->device);
+    out_json_string(stdout, s->device);
+}
+
+/* A file name or device in the table's format, padded to width in text. */
+static void print_name(report_format fmt, const char *s, int width) {
+    if (fmt == FMT_CSV)
+        out_csv_field(stdout, s);
+    else if (fmt == FMT_MARKDOWN)
+        out_markdown_cell(stdout, s);
+    else {
+        out_text(stdout, s);
+        if ((int)strlen(s) < width) printf("%*s", width - (int)strlen(s), "");
+    }
 }
 
 static void print_row(report_format fmt, const run_summary *s, const char *path, int shown) {
     const char *sep = fmt == FMT_CSV ? "," : fmt == FMT_MARKDOWN ? " | " : "  ";
     if (fmt == FMT_MARKDOWN) printf("| ");
-    printf(fmt == FMT_TEXT ? "%-28s" : "%s", path);
+    print_name(fmt, path, 28);
     for (size_t i = 0; i < N_COLUMNS; i++) {
         if (!(shown & 1 << COLUMNS[i].when)) continue;
         char cell[64];
@@ -171,7 +184,9 @@ static void print_row(report_format fmt, const run_summary *s, const char *path,
             snprintf(cell, sizeof cell, COLUMNS[i].fmt, v);
         printf(fmt == FMT_TEXT ? "%s%10s" : "%s%s", sep, cell);
     }
-    printf("%s%s%s\n", sep, s->device, fmt == FMT_MARKDOWN ? " |" : "");
+    fputs(sep, stdout);
+    print_name(fmt, s->device, 0);
+    printf("%s\n", fmt == FMT_MARKDOWN ? " |" : "");
 }
 
 static void print_header(report_format fmt, int shown) {
@@ -293,11 +308,11 @@ static void print_report(report_format fmt, const run_file *files, int n) {
         printf("[\n");
         for (int i = 0; i < n; i++) {
             printf("  {\"file\": ");
-            json_print_string(stdout, files[i].path);
+            out_json_string(stdout, files[i].path);
             if (files[i].has_summary) {
                 print_json_summary(&files[i].summary);
                 printf(", \"peak_source\": ");
-                json_print_string(stdout, files[i].peak_source);
+                out_json_string(stdout, files[i].peak_source);
             }
             if (files[i].has_summary) print_json_two_part(&files[i]);
             printf(", \"baselines\": ");
@@ -360,7 +375,7 @@ static void csv_number(double v) {
 static void print_pass_table(report_format fmt, const char *path, const pass_table *t) {
     if (fmt == FMT_JSON) {
         printf("{\"file\": ");
-        json_print_string(stdout, path);
+        out_json_string(stdout, path);
         printf(", \"bytes\": %llu, \"heldout_bytes\": %llu, \"passes\": [",
                (unsigned long long)t->bytes, (unsigned long long)t->heldout_bytes);
         for (size_t i = 0; i < t->n; i++) {
