@@ -3,6 +3,8 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -462,6 +464,30 @@ static int report_passes(report_format fmt, char **paths, int n) {
     return rc;
 }
 
+/* HDF5 1.10 can loop for ever on a damaged file (a variable-length string whose heap
+ * entry points back into itself: found by tests/fuzz/fuzz_h5.c, results/reliability.md).
+ * Results files read in milliseconds, so reading that takes MDL_REPORT_TIMEOUT seconds
+ * (default 60) per file ends the command with one line instead of hanging. */
+static char watchdog_msg[160];
+
+static void on_watchdog(int sig) {
+    (void)sig;
+    (void)!write(2, watchdog_msg, strlen(watchdog_msg));
+    _exit(1);
+}
+
+static void start_watchdog(int n_files) {
+    const char *env = getenv("MDL_REPORT_TIMEOUT");
+    long per_file = env && atol(env) > 0 ? atol(env) : 60;
+    long total = per_file * (n_files > 0 ? n_files : 1);
+    snprintf(watchdog_msg, sizeof watchdog_msg,
+             "mdlbench: report: reading the results files took over %ld s: one of them is "
+             "probably damaged (HDF5 can loop on a damaged file)\n",
+             total);
+    signal(SIGALRM, on_watchdog);
+    alarm((unsigned)(total < 86400 ? total : 86400));
+}
+
 int cmd_report(int argc, char **argv) {
     enum { OPT_DOCUMENTS = 256, OPT_SORT, OPT_PASSES };
     static const struct option longopts[] = {{"format", required_argument, 0, 'f'},
@@ -512,6 +538,7 @@ int cmd_report(int argc, char **argv) {
     if (passes && documents) return cli_error("report: --passes and --documents are exclusive");
     if (passes && sorted) return cli_error("report: --sort applies to --documents, not --passes");
     if (optind >= argc) return cli_error("report: no results file given (see --help)");
+    start_watchdog(argc - optind);
     if (passes) return report_passes(fmt, argv + optind, argc - optind);
     if (documents) return report_documents(fmt, sort, argv + optind, argc - optind);
     /* read everything first, so a bad file prints nothing but its error */

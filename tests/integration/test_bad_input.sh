@@ -183,6 +183,12 @@ expect_failure shared_checkpoint_dir "in use by another run" --corpus "$tmp/ok.t
 kill -INT $pid
 wait $pid
 
+# report never hangs on a file HDF5 cannot finish reading (a FIFO stands in for the damaged
+# files the HDF5 fuzzer found): one line after MDL_REPORT_TIMEOUT seconds per file
+mkfifo "$tmp/stuck.h5"
+MDL_REPORT_TIMEOUT=1 "$MDLBENCH" report "$tmp/stuck.h5" >"$tmp/stdout" 2>"$tmp/stderr"
+check_failure report_watchdog "took over 1 s" $? "$tmp/never.h5"
+
 # a diverged run (non-finite bits) stops at that step with one line and a non-zero exit; its
 # steps so far stay in the .partial, marked diverged, and no results file claims completion
 "$MDLBENCH" run --corpus "$tmp/ok.txt" "${small[@]}" --set train.lr=1e308 --codecs none \
