@@ -6,7 +6,8 @@ script (--dry-run, the default).
 Sweep file (YAML; relative paths are taken from the directory sweep.py runs in):
 
   name: ladder                     # job name; default: the sweep file's name
-  mdlbench: build/mdlbench         # the binary (default build/mdlbench)
+  mdlbench: build/mdlbench         # the binary (default: build/mdlbench when it exists,
+                                   # else the installed one beside this script, else PATH)
   out: results/sweeps/ladder       # output folder (default results/sweeps/NAME; --out wins)
   models:                          # required: config files given to -c ...
     - configs/models/gpt-0.1M.yaml
@@ -49,6 +50,7 @@ interrupted."""
 
 import argparse
 import os
+import shutil
 import re
 import shlex
 import signal
@@ -56,6 +58,18 @@ import subprocess
 import sys
 
 PROG = "sweep.py"
+def default_binary():
+    """build/mdlbench of a source tree when there is one here, else the mdlbench installed
+    beside this script (PREFIX/share/mdlbench/scripts -> PREFIX/bin), else the one on PATH."""
+    if os.path.exists("build/mdlbench"):
+        return "build/mdlbench"
+    here = os.path.dirname(os.path.realpath(__file__))
+    installed = os.path.normpath(os.path.join(here, "..", "..", "..", "bin", "mdlbench"))
+    if os.path.exists(installed):
+        return installed
+    return shutil.which("mdlbench") or "build/mdlbench"
+
+
 TOP_KEYS = ("name", "mdlbench", "out", "models", "corpora", "seeds", "set", "args",
             "launcher", "setup", "slurm")
 SLURM_KEYS = ("partition", "ntasks", "cpus_per_task", "gpus", "time", "mem",
@@ -241,7 +255,7 @@ def parse_sweep(path, out_override=None):
     name = clean_name(doc.get("name") or stem(path))
     sw = {
         "path": path, "name": name,
-        "mdlbench": os.path.abspath(str(doc.get("mdlbench") or "build/mdlbench")),
+        "mdlbench": os.path.abspath(str(doc.get("mdlbench") or default_binary())),
         "out": os.path.abspath(out_override or str(doc.get("out") or
                                                    os.path.join("results", "sweeps", name))),
         "models": parse_models(path, doc), "corpora": parse_corpora(path, doc),

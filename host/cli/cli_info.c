@@ -6,6 +6,11 @@
 #include <hdf5.h>
 #include <omp.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <limits.h>
+#include <libgen.h>
 #include <string.h>
 #include <zstd.h>
 
@@ -28,6 +33,29 @@ static void info_usage(FILE *f) {
                "                 repeats over 0.5 s each): the peak CPU MFU is quoted against\n"
                "  --threads N    threads for the benchmark (default: all cores)\n"
                "  -h, --help     this help\n");
+}
+
+/* Where the configs or scripts are: PREFIX/share/mdlbench/WHAT beside an installed binary,
+ * else the source tree this binary was built from, else "not found". */
+static const char *data_dir(char *buf, size_t n, const char *what) {
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    struct stat sb;
+    if (len > 0) {
+        exe[len] = '\0';
+        snprintf(buf, n, "%s/../share/mdlbench/%s", dirname(exe), what);
+        char real[PATH_MAX];
+        if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) && realpath(buf, real)) {
+            snprintf(buf, n, "%s (installed)", real);
+            return buf;
+        }
+    }
+    snprintf(buf, n, "%s/%s", MDL_SOURCE_TREE, what);
+    if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(buf, n, "%s/%s (source tree)", MDL_SOURCE_TREE, what);
+        return buf;
+    }
+    return "not found";
 }
 
 int cmd_info(int argc, char **argv) {
@@ -82,6 +110,9 @@ int cmd_info(int argc, char **argv) {
     printf("  libcyaml     %s\n", cyaml_version_str);
     printf("  zstd         %s\n", ZSTD_versionString());
     printf("  openmp       %d\n", _OPENMP);
+    char share[PATH_MAX + 32];
+    printf("  configs      %s\n", data_dir(share, sizeof share, "configs"));
+    printf("  scripts      %s\n", data_dir(share, sizeof share, "scripts"));
     printf("  cuda         %s\n", cuda_build_version());
     int n_gpu = cuda_device_count();
     printf("  gpus         %d\n", n_gpu);
