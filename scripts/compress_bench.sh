@@ -63,7 +63,7 @@ wait
 
 fuzz_line="not run (FUZZ_S=0)"
 if [ "$fuzz_s" -gt 0 ]; then
-    fuzz_line=$(MDLBENCH=$bin scripts/fuzz.sh "$fuzz_s" "$out/fuzz" | tail -1)
+    fuzz_line=$(MDLBENCH=$bin scripts/fuzz.sh "$fuzz_s" "$out/fuzz" | grep '^fuzz_' | paste -sd ';' | sed 's/;/; /g')
 fi
 
 {
@@ -100,7 +100,8 @@ fi
     echo
     echo "## Fuzzing"
     echo
-    echo "\`scripts/fuzz.sh $fuzz_s\` (the .mdl reader, the configuration parser on its header and the"
-    echo "range decoder; libFuzzer with ASan and UBSan): $fuzz_line; no crash, leak or hang."
+    echo "\`scripts/fuzz.sh $fuzz_s\` (fuzz_container: the .mdl reader, the configuration in its header and"
+    echo "the range decoder; fuzz_config: the YAML loader; libFuzzer with ASan and UBSan, the time split"
+    echo "evenly): $fuzz_line."
 } >"$res/README.md"
 cat "$res/README.md"
