@@ -9,8 +9,9 @@
  *      pass, step (the next step to run; pass = train.passes: training is done),
  *      adam_t, pass_bits, first_step_bits, first_step_bytes, model_flops, train_s,
  *      checksum (XXH3-64 of every dataset below, the numeric root attributes and
- *      the config: README "Checkpoints and preemption" gives the order), tensor_names, tensor_sizes
- * (arrays) /model/params, /model/adam_m, /model/adam_v   float32[n_params], tensor order (model.h)
+ *      the config: README "Checkpoints and preemption" gives the order),
+ *      tensor_names, tensor_sizes (arrays)
+ *   /model/params, /model/adam_m, /model/adam_v   float32[n_params], tensor order (model.h)
  *   /model/memory      float32[n_layer x streams x model.memory x 3 d_model]: the segment
  *      memory (model.h) at the boundary, [layer][stream][row][q k v]; empty without memory
  *   /doc_preq_bits     float64[trained documents]
