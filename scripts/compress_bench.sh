@@ -5,7 +5,7 @@
 # CANTERBURY=1: about an hour to decode on one core), every file decoded and compared
 # byte for byte. One thread per mdlbench run, two corpora at a time. Reads
 # ../shared/corpora (or $CORPORA); writes build/compress/ and results/compress/README.md
-# with the exact commands and the fuzzing figure of scripts/fuzz.sh (FUZZ_S seconds,
+# with the exact commands and the fuzzing figures of scripts/fuzz.sh (FUZZ_S seconds,
 # default 600; 0 skips it).
 # Usage: scripts/compress_bench.sh   (MDLBENCH=BINARY picks the binary, default build/mdlbench)
 set -euo pipefail
@@ -17,6 +17,9 @@ out=build/compress
 res=results/compress
 mkdir -p "$out" "$res"
 names=(alice29 book1)
+# ONLY="canterbury" (or any subset) runs just those corpora, keeping the others' rows from
+# an earlier run in build/compress/ for the table
+only=${ONLY:-}
 declare -A input=([alice29]="$corpora/canterbury/alice29.txt" [book1]="$corpora/calgary/book1"
                   [canterbury]="$corpora/canterbury")
 [ "${CANTERBURY:-0}" = 1 ] && names+=(canterbury)
@@ -55,6 +58,7 @@ classical_rows() {
 
 pids=()
 for n in "${names[@]}"; do
+    [ -z "$only" ] || [[ " $only " == *" $n "* ]] || continue
     (mdlbench_row "$n"; classical_rows "$n") &
     pids+=($!)
     if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
@@ -64,6 +68,10 @@ wait
 fuzz_line="not run (FUZZ_S=0)"
 if [ "$fuzz_s" -gt 0 ]; then
     fuzz_line=$(MDLBENCH=$bin scripts/fuzz.sh "$fuzz_s" "$out/fuzz" | grep '^fuzz_' | paste -sd ';' | sed 's/;/; /g')
+    printf '%s\n%s\n' "$fuzz_s" "$fuzz_line" >"$out/fuzz-summary.txt"
+elif [ -f "$out/fuzz-summary.txt" ]; then # FUZZ_S=0: an earlier run's figures, if any
+    fuzz_s=$(sed -n 1p "$out/fuzz-summary.txt")
+    fuzz_line=$(sed -n 2p "$out/fuzz-summary.txt")
 fi
 
 {
@@ -75,7 +83,8 @@ fi
     echo "\`mdlbench compress INPUT --threads 1 -o FILE.mdl\`, then \`mdlbench decompress FILE.mdl"
     echo "--threads 1 -o OUT\`; the classical tools run as \`TOOL -c\` and \`TOOL -d -c\` (a directory"
     echo "as one tar stream). Every row was decoded and compared byte for byte (verified). Rates"
-    echo "are wall-clock kB/s of the original size, start-up included."
+    echo "are wall-clock kB/s of the original size, start-up included. How to read it, and this"
+    echo "run's caveats: notes.md."
     for n in "${names[@]}"; do
         [ -f "$out/$n.mdlbench" ] || continue
         in=${input[$n]}
