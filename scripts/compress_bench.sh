@@ -2,7 +2,8 @@
 # The compressor benchmark (lzbench's columns): mdlbench compress / decompress with the
 # default configuration beside gzip -9, bzip2 -9, xz -9e, zstd -19 and brotli -q 11 (the
 # command-line tools) on alice29.txt and book1 (and the Canterbury corpus with
-# CANTERBURY=1: about an hour to decode on one core), every file decoded and compared
+# CANTERBURY=1: about an hour to decode on one core; LARGER_ON="alice29" adds a larger
+# ladder model, LARGER, default configs/models/gpt-0.5M.yaml), every file decoded and compared
 # byte for byte. One thread per mdlbench run, two corpora at a time. Reads
 # ../shared/corpora (or $CORPORA); writes build/compress/ and results/compress/README.md
 # with the exact commands and the fuzzing figures of scripts/fuzz.sh (FUZZ_S seconds,
@@ -13,8 +14,8 @@ cd "$(dirname "$0")/.."
 corpora=${CORPORA:-../shared/corpora}
 bin=${MDLBENCH:-./build/mdlbench}
 fuzz_s=${FUZZ_S:-600}
-out=build/compress
-res=results/compress
+out=${OUT:-build/compress}
+res=${RES:-results/compress}
 mkdir -p "$out" "$res"
 names=(alice29 book1)
 # ONLY="canterbury" (or any subset) runs just those corpora, keeping the others' rows from
@@ -26,18 +27,20 @@ declare -A input=([alice29]="$corpora/canterbury/alice29.txt" [book1]="$corpora/
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; } # FROM TO
 
-# mdlbench NAME: compress, decompress, compare; one line "bytes|enc_s|dec_s|ok" in NAME.mdlbench
+# mdlbench NAME [TAG CONFIG]: compress, decompress, compare; one line
+# "bytes|enc_s|dec_s|ok" in NAME.mdlbench (NAME.TAG.mdlbench with -c CONFIG)
 mdlbench_row() {
-    local n=$1 in=${input[$1]} t0 t1 t2 ok=no
+    local n=$1 in=${input[$1]} t0 t1 t2 ok=no f=$1 cfg=()
+    [ $# -ge 3 ] && f="$1.$2" && cfg=(-c "$3")
     t0=$(now)
-    "$bin" compress "$in" --threads 1 -q -f -o "$out/$n.mdl" >"$out/$n.compress.log"
+    "$bin" compress "$in" "${cfg[@]}" --threads 1 -q -f -o "$out/$f.mdl" >"$out/$f.compress.log"
     t1=$(now)
-    rm -rf "$out/$n.restored"
-    "$bin" decompress "$out/$n.mdl" --threads 1 -q -o "$out/$n.restored" >"$out/$n.decompress.log"
+    rm -rf "$out/$f.restored"
+    "$bin" decompress "$out/$f.mdl" --threads 1 -q -o "$out/$f.restored" >"$out/$f.decompress.log"
     t2=$(now)
-    if [ -d "$in" ]; then diff -r "$in" "$out/$n.restored" >/dev/null && ok=yes
-    else cmp -s "$in" "$out/$n.restored" && ok=yes; fi
-    echo "$(stat -c %s "$out/$n.mdl")|$(elapsed $t0 $t1)|$(elapsed $t1 $t2)|$ok" >"$out/$n.mdlbench"
+    if [ -d "$in" ]; then diff -r "$in" "$out/$f.restored" >/dev/null && ok=yes
+    else cmp -s "$in" "$out/$f.restored" && ok=yes; fi
+    echo "$(stat -c %s "$out/$f.mdl")|$(elapsed $t0 $t1)|$(elapsed $t1 $t2)|$ok" >"$out/$f.mdlbench"
 }
 
 # classical NAME: each tool on the input (a directory as one tar stream, like a corpus)
@@ -56,7 +59,14 @@ classical_rows() {
     done
 }
 
+# LARGER_ON="alice29": also the larger ladder model LARGER (default gpt-0.5M) on those corpora
+larger=${LARGER:-configs/models/gpt-0.5M.yaml}
+larger_tag=$(basename "$larger" .yaml)
 pids=()
+for n in ${LARGER_ON:-}; do
+    (mdlbench_row "$n" "$larger_tag" "$larger") &
+    pids+=($!)
+done
 for n in "${names[@]}"; do
     [ -z "$only" ] || [[ " $only " == *" $n "* ]] || continue
     (mdlbench_row "$n"; classical_rows "$n") &
@@ -97,6 +107,13 @@ fi
         IFS='|' read -r bytes enc dec ok <"$out/$n.mdlbench"
         awk -v c="mdlbench (default)" -v b="$bytes" -v s="$size" -v e="$enc" -v d="$dec" -v ok="$ok" 'BEGIN {
             printf "| %s | %d | %.2f | %.4f | %.1f | %.2f | %s |\n", c, b, 100*b/s, 8*b/s, s/e/1000, s/d/1000, ok }'
+        for extra in "$out/$n".*.mdlbench; do
+            [ -f "$extra" ] || continue
+            tag=${extra#"$out/$n".} tag=${tag%.mdlbench}
+            IFS='|' read -r bytes enc dec ok <"$extra"
+            awk -v c="mdlbench ($tag)" -v b="$bytes" -v s="$size" -v e="$enc" -v d="$dec" -v ok="$ok" 'BEGIN {
+                printf "| %s | %d | %.2f | %.4f | %.1f | %.2f | %s |\n", c, b, 100*b/s, 8*b/s, s/e/1000, s/d/1000, ok }'
+        done
         while IFS='|' read -r tool cbytes enc dec ok; do
             awk -v c="$tool" -v b="$cbytes" -v s="$size" -v e="$enc" -v d="$dec" -v ok="$ok" 'BEGIN {
                 printf "| %s | %d | %.2f | %.4f | %.0f | %.0f | %s |\n", c, b, 100*b/s, 8*b/s, s/e/1000, s/d/1000, ok }'
