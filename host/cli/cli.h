@@ -68,6 +68,9 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* argv joined with single spaces (malloc'd). */
 char *cli_join_args(int argc, char **argv);
 
+/* Appends value to a growing array of arguments; -1 without memory. */
+int cli_push_arg(const char ***list, size_t *n, const char *value);
+
 /* --threads N: 1..4096; prints the error and returns 1 otherwise. */
 int cli_parse_threads(const char *arg, int *threads);
 

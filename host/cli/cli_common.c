@@ -30,6 +30,14 @@ char *cli_join_args(int argc, char **argv) {
     return s;
 }
 
+int cli_push_arg(const char ***list, size_t *n, const char *value) {
+    const char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown) return -1;
+    grown[(*n)++] = value;
+    *list = grown;
+    return 0;
+}
+
 int cli_parse_threads(const char *arg, int *threads) {
     char *end;
     long t = strtol(arg, &end, 10);

@@ -54,14 +54,6 @@ typedef struct compress_options {
     int threads, force, quiet;
 } compress_options;
 
-static int push(const char ***list, size_t *n, const char *v) {
-    const char **grown = realloc(*list, (*n + 1) * sizeof *grown);
-    if (!grown) return -1;
-    grown[(*n)++] = v;
-    *list = grown;
-    return 0;
-}
-
 /* 0 to go on, 1 after an error, -1 after --help. */
 static int parse(compress_options *o, int argc, char **argv) {
     enum { OPT_SET = 256, OPT_DEVICE, OPT_THREADS };
@@ -88,7 +80,7 @@ static int parse(compress_options *o, int argc, char **argv) {
             o->config_path = optarg;
             break;
         case OPT_SET:
-            if (push(&o->sets, &o->n_sets, optarg)) return cli_error("out of memory");
+            if (cli_push_arg(&o->sets, &o->n_sets, optarg)) return cli_error("out of memory");
             break;
         case OPT_DEVICE:
             o->device = optarg;
@@ -112,7 +104,7 @@ static int parse(compress_options *o, int argc, char **argv) {
         }
     }
     for (int i = optind; i < argc; i++)
-        if (push(&o->inputs, &o->n_inputs, argv[i])) return cli_error("out of memory");
+        if (cli_push_arg(&o->inputs, &o->n_inputs, argv[i])) return cli_error("out of memory");
     if (o->n_inputs == 0) return cli_error("compress: no input given (see --help)");
     if (!o->output) return cli_error("compress: -o FILE.mdl is required");
     if (strcmp(o->device, "cpu") && strcmp(o->device, "cuda") && strcmp(o->device, "auto"))

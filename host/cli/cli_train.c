@@ -93,14 +93,6 @@ static void free_options(train_options *o) {
     free(o->command_line);
 }
 
-static int push_arg(const char ***list, size_t *n, const char *value) {
-    const char **grown = realloc(*list, (*n + 1) * sizeof *grown);
-    if (!grown) return -1;
-    grown[(*n)++] = value;
-    *list = grown;
-    return 0;
-}
-
 /* Returns 0 to go on, 1 for an error, -1 when --help was printed. */
 static int parse_options(train_options *o, int argc, char **argv) {
     enum {
@@ -141,13 +133,14 @@ static int parse_options(train_options *o, int argc, char **argv) {
     while ((ch = getopt_long(argc, argv, ":c:o:qh", longopts, NULL)) != -1) {
         switch (ch) {
         case OPT_CORPUS:
-            if (push_arg(&o->corpus_paths, &o->n_corpus, optarg)) return cli_error("out of memory");
+            if (cli_push_arg(&o->corpus_paths, &o->n_corpus, optarg))
+                return cli_error("out of memory");
             break;
         case OPT_HOLDOUT:
-            if (push_arg(&o->holdout, &o->n_holdout, optarg)) return cli_error("out of memory");
+            if (cli_push_arg(&o->holdout, &o->n_holdout, optarg)) return cli_error("out of memory");
             break;
         case OPT_SET:
-            if (push_arg(&o->sets, &o->n_sets, optarg)) return cli_error("out of memory");
+            if (cli_push_arg(&o->sets, &o->n_sets, optarg)) return cli_error("out of memory");
             break;
         case 'c':
             o->config_path = optarg;
@@ -189,7 +182,7 @@ static int parse_options(train_options *o, int argc, char **argv) {
     if (optind < argc)
         return cli_error("%s: unexpected argument '%s' (corpus paths go after --corpus)", argv[0],
                          argv[optind]);
-    if (o->n_corpus == 0 && push_arg(&o->corpus_paths, &o->n_corpus, MDL_DEFAULT_CORPUS))
+    if (o->n_corpus == 0 && cli_push_arg(&o->corpus_paths, &o->n_corpus, MDL_DEFAULT_CORPUS))
         return cli_error("out of memory");
     if (strcmp(o->device, "cpu") && strcmp(o->device, "cuda") && strcmp(o->device, "auto"))
         return cli_error("--device %s: expected cpu, cuda or auto", o->device);
@@ -207,7 +200,7 @@ static int add_config_holdout(train_options *o, const char *globs) {
     if (!(o->holdout_text = strdup(globs))) return cli_error("out of memory");
     char *save = NULL;
     for (char *g = strtok_r(o->holdout_text, ",", &save); g; g = strtok_r(NULL, ",", &save))
-        if (push_arg(&o->holdout, &o->n_holdout, g)) return cli_error("out of memory");
+        if (cli_push_arg(&o->holdout, &o->n_holdout, g)) return cli_error("out of memory");
     return 0;
 }
 

@@ -8,14 +8,13 @@
 
 #include "quantize.h"
 #include "range_coder.h"
+#include "rng.h"
 #include "tests_common.h"
 
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-static uint64_t next_u64(void) { /* splitmix64 */
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+/* draws of the project's counter-based RNG; saving the counter replays a sequence */
+static uint64_t rng_counter;
+static uint64_t next_u64(void) {
+    return rng_bits(0x2545f4914f6cdd1dull, 0, rng_counter++);
 }
 static double next_unit(void) {
     return (double)(next_u64() >> 11) * 0x1p-53;
@@ -39,7 +38,7 @@ static void check_table(const uint32_t *cum) {
 /* n symbols, each from its own table built from logits of the given spread; the tables
  * are rebuilt identically for decoding from a saved RNG state. */
 static void round_trip(size_t n, double spread, const char *what) {
-    uint64_t seed = rng_state;
+    uint64_t seed = rng_counter;
     int *sym = malloc(n * sizeof *sym);
     real l[QUANT_SYMBOLS];
     uint32_t cum[QUANT_SYMBOLS + 1];
@@ -59,7 +58,7 @@ static void round_trip(size_t n, double spread, const char *what) {
     double slack = 8.0 * 8 + (double)n * 3e-5;
     CHECKF((double)e.len * 8 <= ideal + slack && (double)e.len * 8 >= ideal - 8,
            "%s: %zu bytes for %.1f ideal bits", what, e.len, ideal);
-    rng_state = seed;
+    rng_counter = seed;
     rc_decoder d;
     rc_decoder_init(&d, e.buf, e.len);
     size_t wrong = 0;
@@ -76,7 +75,7 @@ static void round_trip(size_t n, double spread, const char *what) {
            d.pos, d.len, (unsigned long long)d.overrun);
     /* cut short, the decoder notices it read past the end */
     rc_decoder_init(&d, e.buf, e.len > 8 ? e.len - 8 : 0);
-    rng_state = seed;
+    rng_counter = seed;
     for (size_t i = 0; i < n; i++) {
         random_logits(l, spread);
         quantize_logits(l, cum);
