@@ -677,6 +677,18 @@ static int run_loop(job *j, int *rc) {
 }
 
 /* Rank 0 after training: the summary and the result groups, the commit, the printout. */
+/* train's one summary line; the final-weights figure only when it was measured
+ * (run.eval_final), never a NaN. */
+static void print_train_line(const char *output, const run_summary *sum) {
+    printf("%s: %llu bytes, %.4f bits/byte prequential, ", output,
+           (unsigned long long)sum->corpus_bytes, sum->preq_bpb);
+    if (isfinite(sum->final_bpb))
+        printf("%.4f final, ", sum->final_bpb);
+    else
+        printf("final not measured, ");
+    printf("%.0f bytes/s\n", sum->bytes_per_s);
+}
+
 static int write_results(job *j, double t0) {
     const preq_result *r = &j->r;
     run_summary sum;
@@ -704,9 +716,7 @@ static int write_results(job *j, double t0) {
         print_summary_table(&sum, &j->cfg, j->o.corpus_paths[0], j->o.n_corpus, j->o.output,
                             &j->bset, r);
     else
-        printf("%s: %llu bytes, %.4f bits/byte prequential, %.4f final, %.0f bytes/s\n",
-               j->o.output, (unsigned long long)sum.corpus_bytes, sum.preq_bpb, sum.final_bpb,
-               sum.bytes_per_s);
+        print_train_line(j->o.output, &sum);
     return 0;
 }
 

@@ -31,6 +31,11 @@ small=(--set model.n_layer=1 --set model.d_model=32 --set model.n_head=2 --set m
 "$MDLBENCH" train --corpus "$tmp/gpl.txt" "${small[@]}" -o "$tmp/a.h5" >"$tmp/train.txt"
 grep -q "bits/byte prequential" "$tmp/train.txt"
 [ -f "$tmp/a.h5" ] && [ ! -e "$tmp/a.h5.partial" ]
+# without the final evaluation the line says so and prints no NaN
+"$MDLBENCH" train --corpus "$tmp/gpl.txt" "${small[@]}" --set run.eval_final=false \
+    --set run.two_part=false -o "$tmp/nofinal.h5" >"$tmp/nofinal.txt"
+grep -q "prequential, final not measured, " "$tmp/nofinal.txt"
+! grep -qi "nan" "$tmp/nofinal.txt"
 "$MDLBENCH" run --corpus "$tmp/gpl.txt" "${small[@]}" --threads 1 --codecs none --orders none \
     -o "$tmp/b.h5" >"$tmp/run.txt"
 grep -q "^mdlbench summary" "$tmp/run.txt"
