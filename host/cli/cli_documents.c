@@ -19,14 +19,20 @@ static double bpb(double bits, uint64_t bytes) {
     return bytes ? bits / (double)bytes : NAN;
 }
 
+/* A held-out document is never coded prequentially: its prequential bits are absent
+ * (NaN: "-", an empty CSV field, JSON null), not 0. */
+static double preq_bits_of(const document_row *d) {
+    return d->held_out ? NAN : d->preq_bits;
+}
+
 static double sort_value(const document_row *d, sort_key k) {
     switch (k) {
     case SORT_BYTES:
         return (double)d->bytes;
     case SORT_PREQ_BITS:
-        return d->preq_bits;
+        return preq_bits_of(d);
     case SORT_PREQ_BPB:
-        return bpb(d->preq_bits, d->bytes);
+        return bpb(preq_bits_of(d), d->bytes);
     case SORT_FINAL_BPB:
         return bpb(d->final_bits, d->bytes);
     default:
@@ -52,6 +58,17 @@ static void print_cell(double v, const char *fmt) {
         printf(fmt, v);
 }
 
+static void print_csv_number(double v) {
+    if (!isnan(v)) printf("%.6f", v);
+}
+
+static void print_markdown_number(double v, const char *fmt) {
+    if (isnan(v))
+        printf("-");
+    else
+        printf(fmt, v);
+}
+
 static void print_documents(report_format fmt, const char *path, const document_row *d, size_t n) {
     int ex = n > 0 && d[0].has_extract; /* the extraction columns */
     if (fmt == FMT_JSON) {
@@ -61,10 +78,11 @@ static void print_documents(report_format fmt, const char *path, const document_
         for (size_t i = 0; i < n; i++) {
             printf("%s{\"name\": ", i ? ", " : "");
             out_json_string(stdout, d[i].name);
-            printf(", \"bytes\": %llu, \"preq_bits\": ", (unsigned long long)d[i].bytes);
-            json_print_number(stdout, d[i].preq_bits, 0);
+            printf(", \"bytes\": %llu, \"held_out\": %s, \"preq_bits\": ",
+                   (unsigned long long)d[i].bytes, d[i].held_out ? "true" : "false");
+            json_print_number(stdout, preq_bits_of(&d[i]), 0);
             printf(", \"preq_bpb\": ");
-            json_print_number(stdout, bpb(d[i].preq_bits, d[i].bytes), 0);
+            json_print_number(stdout, bpb(preq_bits_of(&d[i]), d[i].bytes), 0);
             printf(", \"final_bits\": ");
             json_print_number(stdout, d[i].final_bits, 0);
             printf(", \"final_bpb\": ");
@@ -78,15 +96,21 @@ static void print_documents(report_format fmt, const char *path, const document_
         return;
     }
     if (fmt == FMT_CSV) {
-        printf("file,document,bytes,preq_bits,preq_bpb,final_bits,final_bpb%s\n",
+        printf("file,document,bytes,held_out,preq_bits,preq_bpb,final_bits,final_bpb%s\n",
                ex ? ",extract_samples,extract_exact" : "");
         for (size_t i = 0; i < n; i++) {
+            double preq = preq_bits_of(&d[i]);
             out_csv_field(stdout, path);
             putchar(',');
             out_csv_field(stdout, d[i].name);
-            printf(",%llu,%.6f,%.6f,%.6f,%.6f", (unsigned long long)d[i].bytes, d[i].preq_bits,
-                   bpb(d[i].preq_bits, d[i].bytes), d[i].final_bits,
-                   bpb(d[i].final_bits, d[i].bytes));
+            printf(",%llu,%d,", (unsigned long long)d[i].bytes, d[i].held_out);
+            print_csv_number(preq);
+            putchar(',');
+            print_csv_number(bpb(preq, d[i].bytes));
+            putchar(',');
+            print_csv_number(d[i].final_bits);
+            putchar(',');
+            print_csv_number(bpb(d[i].final_bits, d[i].bytes));
             if (ex) printf(",%u,%u", d[i].extract_samples, d[i].extract_exact);
             printf("\n");
         }
@@ -95,15 +119,22 @@ static void print_documents(report_format fmt, const char *path, const document_
     if (fmt == FMT_MARKDOWN) {
         printf("Documents of ");
         out_text(stdout, path);
-        printf("\n\n| document | bytes | preq bits | preq bpb | final bits | "
-               "final bpb |%s\n|---|---:|---:|---:|---:|---:|%s\n",
+        printf("\n\n| document | bytes | held out | preq bits | preq bpb | final bits | "
+               "final bpb |%s\n|---|---:|---|---:|---:|---:|---:|%s\n",
                ex ? " extract samples | exact |" : "", ex ? "---:|---:|" : "");
         for (size_t i = 0; i < n; i++) {
+            double preq = preq_bits_of(&d[i]);
             printf("| ");
             out_markdown_cell(stdout, d[i].name);
-            printf(" | %llu | %.1f | %.4f | %.1f | %.4f |", (unsigned long long)d[i].bytes,
-                   d[i].preq_bits, bpb(d[i].preq_bits, d[i].bytes), d[i].final_bits,
-                   bpb(d[i].final_bits, d[i].bytes));
+            printf(" | %llu | %s | ", (unsigned long long)d[i].bytes, d[i].held_out ? "yes" : "");
+            print_markdown_number(preq, "%.1f");
+            printf(" | ");
+            print_markdown_number(bpb(preq, d[i].bytes), "%.4f");
+            printf(" | ");
+            print_markdown_number(d[i].final_bits, "%.1f");
+            printf(" | ");
+            print_markdown_number(bpb(d[i].final_bits, d[i].bytes), "%.4f");
+            printf(" |");
             if (ex) printf(" %u | %u |", d[i].extract_samples, d[i].extract_exact);
             printf("\n");
         }
@@ -120,8 +151,8 @@ static void print_documents(report_format fmt, const char *path, const document_
         out_text(stdout, shown);
         printf("%*s %10llu", strlen(shown) < 40 ? (int)(40 - strlen(shown)) : 0, "",
                (unsigned long long)d[i].bytes);
-        print_cell(d[i].preq_bits, " %12.1f");
-        print_cell(bpb(d[i].preq_bits, d[i].bytes), " %12.4f");
+        print_cell(preq_bits_of(&d[i]), " %12.1f");
+        print_cell(bpb(preq_bits_of(&d[i]), d[i].bytes), " %12.4f");
         print_cell(d[i].final_bits, " %12.1f");
         print_cell(bpb(d[i].final_bits, d[i].bytes), " %12.4f");
         if (ex) printf(" %8u %8u", d[i].extract_samples, d[i].extract_exact);

@@ -96,6 +96,7 @@ int codec_decode(const mdl_config *cfg, const uint64_t *sizes, size_t n_docs, co
     if (!c.docs) return mdl_fail(err, "out of memory for the document table");
     for (size_t i = 0; i < n_docs; i++) {
         c.docs[i] = (corpus_doc){.name = "",
+                                 .shown = "",
                                  .offset = c.n_bytes,
                                  .size = sizes[i],
                                  .bytes = sizes[i] ? out + c.n_bytes : NULL,

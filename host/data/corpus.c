@@ -20,13 +20,13 @@
 
 static void install_sigbus_handler(void); /* reads of the mapped files, below */
 
-/* A growable list of resolved file paths. */
-typedef struct path_list {
+/* A growable list of strings (the names of one directory). */
+typedef struct string_list {
     char **items;
     size_t n, cap;
-} path_list;
+} string_list;
 
-static int path_list_push(path_list *l, const char *path, mdl_err *err) {
+static int string_list_push(string_list *l, const char *s, mdl_err *err) {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;
         char **items = realloc(l->items, cap * sizeof *items);
@@ -34,40 +34,58 @@ static int path_list_push(path_list *l, const char *path, mdl_err *err) {
         l->items = items;
         l->cap = cap;
     }
-    l->items[l->n] = strdup(path);
-    if (!l->items[l->n]) return mdl_fail(err, "out of memory listing corpus files");
+    if (!(l->items[l->n] = strdup(s))) return mdl_fail(err, "out of memory listing corpus files");
     l->n++;
     return 0;
 }
 
-static void path_list_free(path_list *l) {
+static void string_list_free(string_list *l) {
     for (size_t i = 0; i < l->n; i++) free(l->items[i]);
     free(l->items);
+}
+
+/* The files found, each as its resolved path (its identity) and as the user's argument
+ * led to it (what results show), in parallel lists. */
+typedef struct file_list {
+    string_list resolved, shown;
+} file_list;
+
+static int file_list_push(file_list *l, const char *resolved, const char *shown, mdl_err *err) {
+    if (string_list_push(&l->resolved, resolved, err) != 0) return -1;
+    if (string_list_push(&l->shown, shown, err) == 0) return 0;
+    free(l->resolved.items[--l->resolved.n]);
+    return -1;
+}
+
+static void file_list_free(file_list *l) {
+    string_list_free(&l->resolved);
+    string_list_free(&l->shown);
 }
 
 static int compare_strings(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Appends the regular files under dir (recursively, names sorted bytewise at each level)
- * as resolved paths. */
-static int walk_directory(const char *dir, path_list *out, int depth, mdl_err *err) {
+/* Appends the regular files under dir (recursively, names sorted bytewise at each level),
+ * shown as dir/relative path. */
+static int walk_directory(const char *dir, file_list *out, int depth, mdl_err *err) {
     if (depth > 64) return mdl_fail(err, "%s: directory nesting deeper than 64 (a cycle?)", dir);
     DIR *d = opendir(dir);
     if (!d) return mdl_fail(err, "%s: cannot read corpus directory: %s", dir, strerror(errno));
-    path_list names = {0};
+    string_list names = {0};
     struct dirent *e;
     int rc = 0;
     while (rc == 0 && (e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        rc = path_list_push(&names, e->d_name, err);
+        rc = string_list_push(&names, e->d_name, err);
     }
     closedir(d);
     if (rc == 0 && names.n > 1) qsort(names.items, names.n, sizeof *names.items, compare_strings);
+    const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
     for (size_t i = 0; rc == 0 && i < names.n; i++) {
         char path[PATH_MAX];
-        if (snprintf(path, sizeof path, "%s/%s", dir, names.items[i]) >= (int)sizeof path) {
-            rc = mdl_fail(err, "%s/%s: path too long", dir, names.items[i]);
+        if (snprintf(path, sizeof path, "%s%s%s", dir, sep, names.items[i]) >= (int)sizeof path) {
+            rc = mdl_fail(err, "%s%s%s: path too long", dir, sep, names.items[i]);
             break;
         }
         struct stat st;
@@ -80,15 +98,15 @@ static int walk_directory(const char *dir, path_list *out, int depth, mdl_err *e
             if (!realpath(path, resolved))
                 rc = mdl_fail(err, "%s: cannot resolve path: %s", path, strerror(errno));
             else
-                rc = path_list_push(out, resolved, err);
+                rc = file_list_push(out, resolved, path, err);
         } /* sockets, fifos and devices inside a directory are not documents */
     }
-    path_list_free(&names);
+    string_list_free(&names);
     return rc;
 }
 
-/* Expands one --corpus argument into resolved file paths. */
-static int expand_corpus_path(const char *arg, path_list *out, mdl_err *err) {
+/* Expands one --corpus argument into its files. */
+static int expand_corpus_path(const char *arg, file_list *out, mdl_err *err) {
     struct stat st;
     if (stat(arg, &st) != 0)
         return mdl_fail(err, "%s: corpus path does not exist: %s", arg, strerror(errno));
@@ -96,14 +114,15 @@ static int expand_corpus_path(const char *arg, path_list *out, mdl_err *err) {
     if (!realpath(arg, resolved))
         return mdl_fail(err, "%s: cannot resolve path: %s", arg, strerror(errno));
     if (S_ISDIR(st.st_mode)) {
-        size_t before = out->n;
-        if (walk_directory(resolved, out, 0, err) != 0) return -1;
-        if (out->n == before) return mdl_fail(err, "%s: corpus directory has no files", arg);
+        size_t before = out->resolved.n;
+        if (walk_directory(arg, out, 0, err) != 0) return -1;
+        if (out->resolved.n == before)
+            return mdl_fail(err, "%s: corpus directory has no files", arg);
         return 0;
     }
     if (!S_ISREG(st.st_mode)) return mdl_fail(err, "%s: corpus path is not a regular file", arg);
     if (st.st_size == 0) return mdl_fail(err, "%s: corpus file is empty", arg);
-    return path_list_push(out, resolved, err);
+    return file_list_push(out, resolved, arg, err);
 }
 
 static int map_document(corpus_doc *doc, mdl_err *err) {
@@ -135,25 +154,25 @@ int corpus_load(corpus *c, const char *const *paths, size_t n_paths, mdl_err *er
     install_sigbus_handler();
     memset(c, 0, sizeof *c);
     if (n_paths == 0) return mdl_fail(err, "no corpus given (use --corpus PATH)");
-    path_list files = {0};
+    file_list files = {0};
     for (size_t i = 0; i < n_paths; i++) {
         if (expand_corpus_path(paths[i], &files, err) != 0) {
-            path_list_free(&files);
+            file_list_free(&files);
             return -1;
         }
     }
-    c->docs = calloc(files.n, sizeof *c->docs);
+    c->docs = calloc(files.resolved.n, sizeof *c->docs);
     if (!c->docs) {
-        path_list_free(&files);
+        file_list_free(&files);
         return mdl_fail(err, "out of memory loading the corpus");
     }
     /* keep each resolved file once, at its first place (quadratic only in the worst case
      * of many --corpus arguments; a sorted index keeps it O(n log n)) */
-    char **sorted = malloc(files.n * sizeof *sorted);
+    char **sorted = malloc((files.resolved.n ? files.resolved.n : 1) * sizeof *sorted);
     size_t n_sorted = 0;
     int rc = sorted ? 0 : mdl_fail(err, "out of memory loading the corpus");
-    for (size_t i = 0; rc == 0 && i < files.n; i++) {
-        char *key = files.items[i];
+    for (size_t i = 0; rc == 0 && i < files.resolved.n; i++) {
+        char *key = files.resolved.items[i];
         if (n_sorted && bsearch(&key, sorted, n_sorted, sizeof *sorted, compare_strings)) continue;
         /* insertion keeps `sorted` ordered; corpora are at most ~1e5 files */
         size_t pos = n_sorted;
@@ -165,7 +184,8 @@ int corpus_load(corpus *c, const char *const *paths, size_t n_paths, mdl_err *er
         n_sorted++;
         corpus_doc *doc = &c->docs[c->n_docs];
         doc->name = strdup(key);
-        if (!doc->name) {
+        doc->shown = strdup(files.shown.items[i]);
+        if (!doc->name || !doc->shown) {
             rc = mdl_fail(err, "out of memory loading the corpus");
             break;
         }
@@ -175,7 +195,7 @@ int corpus_load(corpus *c, const char *const *paths, size_t n_paths, mdl_err *er
         c->n_bytes += doc->size;
     }
     free(sorted);
-    path_list_free(&files);
+    file_list_free(&files);
     if (rc == 0 && c->n_bytes == 0)
         rc = mdl_fail(err, "%s: corpus has no bytes (every file is empty)", paths[0]);
     if (rc != 0) corpus_free(c);
@@ -186,6 +206,7 @@ void corpus_free(corpus *c) {
     for (size_t i = 0; i < c->n_docs; i++) {
         if (c->docs[i].bytes) munmap((void *)c->docs[i].bytes, c->docs[i].size);
         free(c->docs[i].name);
+        free(c->docs[i].shown);
     }
     free(c->docs);
     memset(c, 0, sizeof *c);
@@ -246,7 +267,7 @@ static void copy_docs(const corpus *c, uint64_t pos, size_t n, uint8_t *dst) {
         const corpus_doc *doc = &c->docs[d];
         uint64_t in_doc = pos - doc->offset;
         size_t take = doc->size - in_doc < n ? (size_t)(doc->size - in_doc) : n;
-        copying_doc = doc->name;
+        copying_doc = doc->shown;
         if (take) memcpy(dst, doc->bytes + in_doc, take);
         dst += take;
         pos += take;
@@ -274,15 +295,20 @@ void corpus_copy(const corpus *c, uint64_t pos, size_t n, uint8_t *dst) {
 
 /* ---- held-out documents ------------------------------------------------------------- */
 
-static int matches(const char *path, const char *glob) {
+static int matches_path(const char *path, const char *glob) {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     return fnmatch(glob, path, 0) == 0 || fnmatch(glob, base, 0) == 0;
 }
 
-static int matches_any(const char *path, const char *const *globs, size_t n) {
+/* A glob names a document by its path as given, its resolved path, or either file name. */
+static int matches(const corpus_doc *doc, const char *glob) {
+    return matches_path(doc->shown, glob) || matches_path(doc->name, glob);
+}
+
+static int matches_any(const corpus_doc *doc, const char *const *globs, size_t n) {
     for (size_t i = 0; i < n; i++)
-        if (matches(path, globs[i])) return 1;
+        if (matches(doc, globs[i])) return 1;
     return 0;
 }
 
@@ -302,15 +328,15 @@ int corpus_mark_holdout(corpus *c, const char *const *globs, size_t n_globs, dou
     /* a glob that holds out nothing is most likely a typo: the run would train on the work */
     for (size_t g = 0; g < n_globs; g++) {
         size_t i = 0;
-        while (i < c->n_docs && !matches(c->docs[i].name, globs[g])) i++;
+        while (i < c->n_docs && !matches(&c->docs[i], globs[g])) i++;
         if (i == c->n_docs)
             return mdl_fail(err,
                             "holdout glob '%s' matches no document of the corpus (globs "
-                            "match the resolved path or the file name)",
+                            "match the path, as given or resolved, or the file name)",
                             globs[g]);
     }
     for (size_t i = 0; i < c->n_docs; i++)
-        c->docs[i].held_out = matches_any(c->docs[i].name, globs, n_globs);
+        c->docs[i].held_out = matches_any(&c->docs[i], globs, n_globs);
     size_t want = (size_t)llround(fraction * (double)c->n_docs);
     ranked *order = malloc((c->n_docs ? c->n_docs : 1) * sizeof *order);
     if (!order) return mdl_fail(err, "out of memory choosing held-out documents");

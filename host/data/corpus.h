@@ -1,8 +1,9 @@
 /* The corpus: an ordered list of documents (docs/design.md §1). Each --corpus path is a file or a
  * directory; directories are walked recursively with paths sorted bytewise; every file
  * is identified by its resolved path (symlinks followed) and kept once, at its first
- * place. Files are memory-mapped; the corpus is their concatenation x_1..x_N with the
- * document boundaries kept. */
+ * place, and shown as the argument led to it (the argument, or the argument joined with
+ * the path below it), so that results name files as the user did. Files are memory-mapped; the
+ * corpus is their concatenation x_1..x_N with the document boundaries kept. */
 #ifndef MDL_CORPUS_H
 #define MDL_CORPUS_H
 
@@ -12,7 +13,8 @@
 #include "error.h"
 
 typedef struct corpus_doc {
-    char *name;           /* resolved path */
+    char *name;           /* resolved path: the document's identity */
+    char *shown;          /* the path as given (relative when the argument was) */
     uint64_t offset;      /* first byte in the concatenated corpus */
     uint64_t size;        /* bytes */
     const uint8_t *bytes; /* mapped contents (NULL when size is 0) */
@@ -29,7 +31,7 @@ typedef struct corpus {
 int corpus_load(corpus *c, const char *const *paths, size_t n_paths, mdl_err *err);
 void corpus_free(corpus *c);
 
-/* Marks held-out documents: those whose resolved path or file name matches one of the
+/* Marks held-out documents: those whose path (as given or resolved) or file name matches one of the
  * globs (fnmatch), plus round(fraction x documents) more chosen by seed among the rest.
  * Fails if a glob matches no document, or if every document would be held out. */
 int corpus_mark_holdout(corpus *c, const char *const *globs, size_t n_globs, double fraction,
@@ -50,7 +52,7 @@ size_t corpus_doc_index(const corpus *c, uint64_t pos);
  * truncated since it was mapped, dst is zeroed instead and corpus_fault names it. */
 void corpus_copy(const corpus *c, uint64_t pos, size_t n, uint8_t *dst);
 
-/* The document (resolved path) whose mapped bytes a corpus_copy could not read since the
+/* The document (path as given) whose mapped bytes a corpus_copy could not read since the
  * file changed (truncated while mapped), or NULL. The loop checks it after every step. */
 const char *corpus_fault(void);
 

@@ -19,7 +19,9 @@
  *                                 "corpus changed" in a .partial left by a stopped run
  *   /corpus                group, attributes n_bytes (uint64), n_documents (uint64)
  *   /documents             1-D datasets of length n_documents, in corpus order
- *     name               str      resolved path
+ *     name               str      path as given (relative when the --corpus argument was)
+ *     resolved           str      absolute path, symlinks followed (provenance; files
+ *                                 written before it existed hold this path in name)
  *     offset             uint64   first byte in the concatenated corpus
  *     bytes              uint64   size
  *     held_out           uint8    1: never trained on, coded by the final weights only
@@ -196,7 +198,7 @@ static int write_corpus_group(hid_t file, const corpus *cp, const h5ctx *c) {
 
 /* Columns of the document table, gathered from the corpus. */
 typedef struct doc_columns {
-    const char **name;
+    const char **name, **resolved;
     uint64_t *offset, *bytes;
     uint8_t *held_out;
     double *nan;
@@ -205,14 +207,17 @@ typedef struct doc_columns {
 static int doc_columns_alloc(doc_columns *d, const corpus *cp, const h5ctx *c) {
     size_t n = cp->n_docs ? cp->n_docs : 1;
     d->name = malloc(n * sizeof *d->name);
+    d->resolved = malloc(n * sizeof *d->resolved);
     d->offset = malloc(n * sizeof *d->offset);
     d->bytes = malloc(n * sizeof *d->bytes);
     d->nan = malloc(n * sizeof *d->nan);
     d->held_out = malloc(n * sizeof *d->held_out);
-    if (!d->name || !d->offset || !d->bytes || !d->nan || !d->held_out)
+    if (!d->name || !d->resolved || !d->offset || !d->bytes || !d->nan || !d->held_out)
         return mdl_fail(c->err, "%s: out of memory for the document table", c->path);
     for (size_t i = 0; i < cp->n_docs; i++) {
-        d->name[i] = cp->docs[i].name ? cp->docs[i].name : "";
+        const corpus_doc *doc = &cp->docs[i];
+        d->resolved[i] = doc->name ? doc->name : "";
+        d->name[i] = doc->shown ? doc->shown : d->resolved[i];
         d->offset[i] = cp->docs[i].offset;
         d->bytes[i] = cp->docs[i].size;
         d->nan[i] = NAN;
@@ -223,6 +228,7 @@ static int doc_columns_alloc(doc_columns *d, const corpus *cp, const h5ctx *c) {
 
 static void doc_columns_free(doc_columns *d) {
     free(d->name);
+    free(d->resolved);
     free(d->offset);
     free(d->bytes);
     free(d->nan);
@@ -241,6 +247,7 @@ static int write_documents_group(hid_t file, const corpus *cp, const h5ctx *c) {
     }
     size_t n = cp->n_docs;
     if (dataset_write_1d(g, "name", str, str, n, d.name, c) < 0 ||
+        dataset_write_1d(g, "resolved", str, str, n, d.resolved, c) < 0 ||
         dataset_write_1d(g, "offset", H5T_STD_U64LE, H5T_NATIVE_UINT64, n, d.offset, c) < 0 ||
         dataset_write_1d(g, "bytes", H5T_STD_U64LE, H5T_NATIVE_UINT64, n, d.bytes, c) < 0 ||
         dataset_write_1d(g, "held_out", H5T_STD_U8LE, H5T_NATIVE_UINT8, n, d.held_out, c) < 0 ||

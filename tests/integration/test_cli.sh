@@ -35,7 +35,7 @@ grep -q "bits/byte prequential" "$tmp/train.txt"
 "$MDLBENCH" train --corpus "$tmp/gpl.txt" "${small[@]}" --set run.eval_final=false \
     --set run.two_part=false -o "$tmp/nofinal.h5" >"$tmp/nofinal.txt"
 grep -q "prequential, final not measured, " "$tmp/nofinal.txt"
-! grep -qi "nan" "$tmp/nofinal.txt"
+if grep -qi "nan" "$tmp/nofinal.txt"; then echo "FAIL: NaN printed"; exit 1; fi
 "$MDLBENCH" run --corpus "$tmp/gpl.txt" "${small[@]}" --threads 1 --codecs none --orders none \
     -o "$tmp/b.h5" >"$tmp/run.txt"
 grep -q "^mdlbench summary" "$tmp/run.txt"
@@ -72,6 +72,33 @@ d = json.load(sys.stdin)[0]["documents"]
 assert [x["name"].rsplit("/", 1)[1] for x in d] == ["apache.txt", "bsd.txt"], d
 assert [x["bytes"] for x in d] == [2000, 1000]
 assert all(abs(x["preq_bpb"] - x["preq_bits"] / x["bytes"]) < 1e-12 for x in d)'
+# documents are named as the --corpus argument led to them (relative stays relative), the
+# resolved path kept beside; a held-out document has no prequential bits ("-", empty, null)
+ln -s "$tmp/two/bsd.txt" "$tmp/two-link.txt"
+(cd "$tmp" && "$MDLBENCH" train --corpus two/ --corpus ./two-link.txt "${small[@]}" \
+    --holdout 'two/bsd*' -o held.h5 >/dev/null)
+/usr/bin/python3 - "$tmp" <<'PY'
+import h5py, os, sys
+tmp = os.path.realpath(sys.argv[1])
+with h5py.File(os.path.join(tmp, "held.h5")) as f:
+    names = [x.decode() for x in f["documents/name"][()]]
+    resolved = [x.decode() for x in f["documents/resolved"][()]]
+# the link resolves to bsd.txt, already listed: kept once, at its first place
+assert names == ["two/apache.txt", "two/bsd.txt"], names
+assert resolved == [f"{tmp}/two/apache.txt", f"{tmp}/two/bsd.txt"], resolved
+PY
+"$MDLBENCH" report "$tmp/held.h5" --documents --sort name >"$tmp/held.txt"
+sed -n 4p "$tmp/held.txt" | grep -Eq "^bsd.txt +1000 +- +- +[0-9]"
+"$MDLBENCH" report "$tmp/held.h5" --documents --sort name -f csv | sed -n 3p |
+    grep -Eq "^[^,]*held.h5,two/bsd.txt,1000,1,,,[0-9.]+,[0-9.]+$"
+"$MDLBENCH" report "$tmp/held.h5" --documents --sort name -f markdown |
+    grep -Eq "^\| two/bsd.txt \| 1000 \| yes \| - \| - \| [0-9.]+ \| [0-9.]+ \|$"
+"$MDLBENCH" report "$tmp/held.h5" --documents --sort name -f json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]["documents"]
+assert [x["held_out"] for x in d] == [False, True], d
+assert d[1]["preq_bits"] is None and d[1]["preq_bpb"] is None and d[1]["final_bits"] > 0, d
+assert d[0]["preq_bits"] > 0, d'
 if "$MDLBENCH" report "$tmp/docs.h5" --documents --sort size 2>"$tmp/err"; then
     echo "FAIL bad --sort accepted"; exit 1
 fi
