@@ -1,6 +1,8 @@
 /* Small HDF5 helpers (see h5util.h). */
 #include "h5util.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,15 @@ hid_t utf8_type(void) {
     return t;
 }
 
+hid_t bytes_type(void) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_ASCII) < 0)) {
+        H5Tclose(t);
+        t = -1;
+    }
+    return t;
+}
+
 /* Creates (or overwrites) a scalar attribute. */
 int attr_write(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, const void *value,
                const h5ctx *c) {
@@ -77,12 +88,15 @@ int attr_write(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, con
     return rc < 0 ? -1 : 0;
 }
 
+/* The value is stored as valid UTF-8 (a command line may hold file names that are not):
+ * bytes that are not become U+FFFD, so that every reader decodes it. */
 int attr_write_str(hid_t obj, const char *name, const char *value, const h5ctx *c) {
-    const char *v = value ? value : "";
+    char *v = utf8_valid_copy(value ? value : "");
+    if (!v) return mdl_fail(c->err, "%s: out of memory", c->path);
     hid_t t = utf8_type();
-    if (t < 0) return h5_fail(c, "cannot create a string type");
-    int rc = attr_write(obj, name, t, t, &v, c);
-    H5Tclose(t);
+    int rc = t < 0 ? h5_fail(c, "cannot create a string type") : attr_write(obj, name, t, t, &v, c);
+    if (t >= 0) H5Tclose(t);
+    free(v);
     return rc;
 }
 

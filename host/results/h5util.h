@@ -21,6 +21,9 @@ int h5_fail(const h5ctx *c, const char *fmt, ...) __attribute__((format(printf, 
 /* Variable-length UTF-8 string type: h5py reads it as str, not bytes. */
 hid_t utf8_type(void);
 
+/* Variable-length byte string type (ASCII set, any bytes): h5py reads it as bytes. */
+hid_t bytes_type(void);
+
 /* Scalar attributes, created or overwritten. */
 int attr_write(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, const void *value,
                const h5ctx *c);

@@ -19,7 +19,11 @@
  *                                 "corpus changed" in a .partial left by a stopped run
  *   /corpus                group, attributes n_bytes (uint64), n_documents (uint64)
  *   /documents             1-D datasets of length n_documents, in corpus order
- *     name               str      path as given (relative when the --corpus argument was)
+ *     name               str      path as given (relative when the --corpus argument was),
+ *                                 as valid UTF-8: bytes that are not become U+FFFD
+ *     name_bytes         bytes    the same paths byte for byte, written only when some
+ *                                 path is not valid UTF-8 (variable-length ASCII-set
+ *                                 strings: h5py reads bytes)
  *     resolved           str      absolute path, symlinks followed (provenance; files
  *                                 written before it existed hold this path in name)
  *     offset             uint64   first byte in the concatenated corpus
@@ -48,6 +52,7 @@
 #include "results.h"
 
 #include "h5util.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -198,7 +203,9 @@ static int write_corpus_group(hid_t file, const corpus *cp, const h5ctx *c) {
 
 /* Columns of the document table, gathered from the corpus. */
 typedef struct doc_columns {
-    const char **name, **resolved;
+    char **name, **resolved; /* valid UTF-8 copies */
+    const char **name_bytes; /* the names as they are, when some are not valid UTF-8 */
+    int raw_names;           /* some name is not valid UTF-8 */
     uint64_t *offset, *bytes;
     uint8_t *held_out;
     double *nan;
@@ -206,18 +213,25 @@ typedef struct doc_columns {
 
 static int doc_columns_alloc(doc_columns *d, const corpus *cp, const h5ctx *c) {
     size_t n = cp->n_docs ? cp->n_docs : 1;
-    d->name = malloc(n * sizeof *d->name);
-    d->resolved = malloc(n * sizeof *d->resolved);
+    d->name = calloc(n, sizeof *d->name);
+    d->resolved = calloc(n, sizeof *d->resolved);
+    d->name_bytes = malloc(n * sizeof *d->name_bytes);
     d->offset = malloc(n * sizeof *d->offset);
     d->bytes = malloc(n * sizeof *d->bytes);
     d->nan = malloc(n * sizeof *d->nan);
     d->held_out = malloc(n * sizeof *d->held_out);
-    if (!d->name || !d->resolved || !d->offset || !d->bytes || !d->nan || !d->held_out)
+    if (!d->name || !d->resolved || !d->name_bytes || !d->offset || !d->bytes || !d->nan ||
+        !d->held_out)
         return mdl_fail(c->err, "%s: out of memory for the document table", c->path);
     for (size_t i = 0; i < cp->n_docs; i++) {
         const corpus_doc *doc = &cp->docs[i];
-        d->resolved[i] = doc->name ? doc->name : "";
-        d->name[i] = doc->shown ? doc->shown : d->resolved[i];
+        const char *resolved = doc->name ? doc->name : "";
+        d->name_bytes[i] = doc->shown ? doc->shown : resolved;
+        d->raw_names |= !utf8_valid(d->name_bytes[i]);
+        d->name[i] = utf8_valid_copy(d->name_bytes[i]);
+        d->resolved[i] = utf8_valid_copy(resolved);
+        if (!d->name[i] || !d->resolved[i])
+            return mdl_fail(c->err, "%s: out of memory for the document table", c->path);
         d->offset[i] = cp->docs[i].offset;
         d->bytes[i] = cp->docs[i].size;
         d->nan[i] = NAN;
@@ -226,9 +240,14 @@ static int doc_columns_alloc(doc_columns *d, const corpus *cp, const h5ctx *c) {
     return 0;
 }
 
-static void doc_columns_free(doc_columns *d) {
+static void doc_columns_free(doc_columns *d, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (d->name) free(d->name[i]);
+        if (d->resolved) free(d->resolved[i]);
+    }
     free(d->name);
     free(d->resolved);
+    free(d->name_bytes);
     free(d->offset);
     free(d->bytes);
     free(d->nan);
@@ -237,17 +256,18 @@ static void doc_columns_free(doc_columns *d) {
 
 static int write_documents_group(hid_t file, const corpus *cp, const h5ctx *c) {
     doc_columns d = {0};
-    hid_t g = -1, str = -1;
+    hid_t g = -1, str = -1, raw = -1;
     int rc = -1;
     if (doc_columns_alloc(&d, cp, c) < 0) goto done;
     if (group_create(file, "documents", &g, c) < 0) goto done;
-    if ((str = utf8_type()) < 0) {
+    if ((str = utf8_type()) < 0 || (raw = bytes_type()) < 0) {
         h5_fail(c, "cannot create a string type");
         goto done;
     }
     size_t n = cp->n_docs;
     if (dataset_write_1d(g, "name", str, str, n, d.name, c) < 0 ||
         dataset_write_1d(g, "resolved", str, str, n, d.resolved, c) < 0 ||
+        (d.raw_names && dataset_write_1d(g, "name_bytes", raw, raw, n, d.name_bytes, c) < 0) ||
         dataset_write_1d(g, "offset", H5T_STD_U64LE, H5T_NATIVE_UINT64, n, d.offset, c) < 0 ||
         dataset_write_1d(g, "bytes", H5T_STD_U64LE, H5T_NATIVE_UINT64, n, d.bytes, c) < 0 ||
         dataset_write_1d(g, "held_out", H5T_STD_U8LE, H5T_NATIVE_UINT8, n, d.held_out, c) < 0 ||
@@ -257,8 +277,9 @@ static int write_documents_group(hid_t file, const corpus *cp, const h5ctx *c) {
     rc = 0;
 done:
     if (str >= 0) H5Tclose(str);
+    if (raw >= 0) H5Tclose(raw);
     if (g >= 0) H5Gclose(g);
-    doc_columns_free(&d);
+    doc_columns_free(&d, cp->n_docs);
     return rc;
 }
 

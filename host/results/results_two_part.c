@@ -124,11 +124,13 @@ int results_read_documents(const char *path, document_row **rows, size_t *n, mdl
     uint32_t *samples = calloc(cap, sizeof *samples);
     uint32_t *exact = calloc(cap, sizeof *exact);
     document_row *out = calloc(cap, sizeof *out);
-    hid_t str = utf8_type();
+    /* the names byte for byte when the file has them (some are not valid UTF-8) */
+    int has_bytes = rc == 0 && H5Lexists(g, "name_bytes", H5P_DEFAULT) > 0;
+    hid_t str = has_bytes ? bytes_type() : utf8_type();
     if (rc == 0 &&
         (!names || !bytes || !preq || !final || !held || !samples || !exact || !out || str < 0))
         rc = mdl_fail(err, "%s: out of memory", path);
-    if (rc == 0) rc = dataset_read_1d(g, "name", str, names, len, &ctx);
+    if (rc == 0) rc = dataset_read_1d(g, has_bytes ? "name_bytes" : "name", str, names, len, &ctx);
     if (rc == 0) rc = dataset_read_1d(g, "bytes", H5T_NATIVE_UINT64, bytes, len, &ctx);
     if (rc == 0) rc = dataset_read_1d(g, "preq_bits", H5T_NATIVE_DOUBLE, preq, len, &ctx);
     if (rc == 0) rc = dataset_read_1d(g, "final_bits", H5T_NATIVE_DOUBLE, final, len, &ctx);

@@ -2,7 +2,8 @@
 # Report output survives hostile document names: a comma, a double quote, a pipe, a
 # backslash, a newline, a tab and a byte that is not UTF-8. csv parses back (RFC 4180) to
 # the right columns and names, json is valid (the bad byte becomes U+FFFD), markdown rows
-# keep their column count, text shows control characters as \xHH on one line each.
+# keep their column count, text shows control characters as \xHH on one line each; the
+# results file stores the names as valid UTF-8 with the exact bytes beside.
 set -u
 : "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
 py=/usr/bin/python3
@@ -45,5 +46,17 @@ def cells(line):  # pipes not escaped by a backslash
 assert len(md) == 2 + len(want) and len({cells(l) for l in md}) == 1, md
 text = open(f"{tmp}/docs.text", encoding="utf-8", errors="replace").read().splitlines()
 assert len(text) == 2 + len(want) and any("new\\x0aline.txt" in l for l in text), text
-print("escaping ok:", len(want), "documents in csv, json, markdown and text")
+# the results file itself: h5py decodes every stored name as UTF-8 (the bad byte stored as
+# U+FFFD), and name_bytes keeps the names byte for byte
+import h5py
+with h5py.File(f"{tmp}/r.h5") as f:
+    d = f["documents"]
+    shown = [base(x) for x in d["name"].asstr()[()]]
+    resolved = [base(x) for x in d["resolved"].asstr()[()]]
+    raw = sorted(x.rsplit(b"/", 1)[-1] for x in d["name_bytes"][()])
+    cmd = f.attrs["command_line"]
+assert "bad\ufffdbyte.txt" in shown and "bad\ufffdbyte.txt" in resolved, shown
+assert raw == want, (raw, want)
+assert isinstance(cmd, str) and "mdlbench" in cmd, cmd
+print("escaping ok:", len(want), "documents in csv, json, markdown, text and the results file")
 PY
