@@ -269,7 +269,8 @@ def curve_rate(path, cfg_path, streams):
     .partial an interrupted run leaves."""
     try:
         import h5py, numpy as np, torch_ref as tr
-        cfg = tr.load_config(cfg_path, [f"train.streams={streams}"])
+        cfg = tr.load_config(cfg_path, [f"train.streams={streams}", "model.context=256",
+                                         "train.segment=128"])  # gpu_shape
         with h5py.File(path, "r") as f:
             step = f["curve/step"][...]
             nbytes = f["curve/bytes"][...]
@@ -693,7 +694,10 @@ init_for() { # MODEL OUT.h5 SETS... : prints --init FILE when it could be writte
 # the mdlbench side of the fp32/bf16 checks against the twin: gpt-2M, 64 streams x 40 steps
 wait_corpus
 head -c $((CHECK_STREAMS * CHECK_STEPS * 128)) "$corpus" >"$WORK/check-corpus.txt" 2>/dev/null
-check_sets=(--set "train.streams=$CHECK_STREAMS" --set train.segment=128 --set run.eval_final=false)
+# the GPU shape: context 256 with 128-byte segments on every ladder size (the CPU sizes'
+# configs use 64/32, tuned for one stream on a CPU); curve_rate assumes it too
+gpu_shape=(--set model.context=256 --set train.segment=128)
+check_sets=(--set "train.streams=$CHECK_STREAMS" "${gpu_shape[@]}" --set run.eval_final=false)
 declare -A check_ok
 for prec in $CHECK_PRECISIONS; do
     run_step "check-$prec-mdlbench" 60 "${WITHDEPS[@]}" "$BIN" train --device "$DEVICE" \
@@ -720,7 +724,7 @@ for prec in $CHECK_PRECISIONS; do
 done
 
 # ---- step 4: mdlbench benchmarks, the kernel split ------------------------------------------------
-bench_sets() { BS=(--set "train.streams=$(streams_for "$1")" --set run.eval_final=false); } # -> BS
+bench_sets() { BS=(--set "train.streams=$(streams_for "$1")" "${gpu_shape[@]}" --set run.eval_final=false); } # -> BS
 for m in $BENCH_MODELS; do
     cfg=$(cfgfile "$m")
     [ -f "$cfg" ] || { skip "bench-$m-mdlbench" "no $cfg"; continue; }
