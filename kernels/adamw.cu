@@ -48,22 +48,22 @@ __global__ void adamw_rows_kernel(float *param, float *grad, float *m, float *v,
     }
 }
 
-void cuda_adamw_update(real *param, const real *grad, real *m, real *v, size_t n, float lr,
-                       float beta1, float beta2, float eps, float weight_decay, float grad_scale,
-                       int t) {
+void cuda_adamw_update(void *ctx, real *param, const real *grad, real *m, real *v, size_t n,
+                       float lr, float beta1, float beta2, float eps, float weight_decay,
+                       float grad_scale, int t) {
     if (!n) return;
     adamw_step s = adamw_step_at(lr, beta1, beta2, eps, weight_decay, grad_scale, t);
-    adamw_kernel<<<cuda_grid(n, 256), 256, 0, cuda_stream()>>>(param, grad, m, v, n, s);
+    adamw_kernel<<<cuda_grid(n, 256), 256, 0, cuda_stream(ctx)>>>(param, grad, m, v, n, s);
     CUDA_LAUNCH_CHECK();
 }
 
-void cuda_adamw_update_rows(real *param, real *grad, real *m, real *v, const int *rows, int nrows,
-                            int C, float lr, float beta1, float beta2, float eps,
+void cuda_adamw_update_rows(void *ctx, real *param, real *grad, real *m, real *v, const int *rows,
+                            int nrows, int C, float lr, float beta1, float beta2, float eps,
                             float weight_decay, float grad_scale, int t) {
     size_t total = (size_t)nrows * C;
     if (!total) return;
     adamw_step s = adamw_step_at(lr, beta1, beta2, eps, weight_decay, grad_scale, t);
-    adamw_rows_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream()>>>(param, grad, m, v, rows,
-                                                                        nrows, C, s);
+    adamw_rows_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream(ctx)>>>(param, grad, m, v, rows,
+                                                                           nrows, C, s);
     CUDA_LAUNCH_CHECK();
 }

@@ -55,32 +55,33 @@ __global__ void from_heads_kernel(float *dst, const float *src, int B, int T, in
 }
 
 template <typename Tout>
-static void to_heads(Tout *dst, const float *src, int B, int T, int C, int NH, int parts) {
+static void to_heads(void *ctx, Tout *dst, const float *src, int B, int T, int C, int NH,
+                     int parts) {
     size_t total = (size_t)B * T * C * parts;
     to_heads_kernel<Tout>
-        <<<cuda_grid(total, 256), 256, 0, cuda_stream()>>>(dst, src, B, T, C, NH, parts);
+        <<<cuda_grid(total, 256), 256, 0, cuda_stream(ctx)>>>(dst, src, B, T, C, NH, parts);
     CUDA_LAUNCH_CHECK();
 }
 
-static void from_heads(float *dst, const float *src, int B, int T, int C, int NH, int parts,
-                       bool accumulate) {
+static void from_heads(void *ctx, float *dst, const float *src, int B, int T, int C, int NH,
+                       int parts, bool accumulate) {
     size_t total = (size_t)B * T * C * parts;
-    from_heads_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream()>>>(dst, src, B, T, C, NH,
-                                                                        parts, accumulate);
+    from_heads_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream(ctx)>>>(dst, src, B, T, C, NH,
+                                                                           parts, accumulate);
     CUDA_LAUNCH_CHECK();
 }
 
 // q, k, v of every head in the working precision, in one scratch buffer: q at [0],
 // k at [B*T*C], v at [2*B*T*C] elements.
-static void *gather_qkv(const float *qkv, int B, int T, int C, int NH, bool bf16) {
+static void *gather_qkv(void *ctx, const float *qkv, int B, int T, int C, int NH, bool bf16) {
     size_t n = (size_t)3 * B * T * C;
     if (bf16) {
-        __nv_bfloat16 *h = (__nv_bfloat16 *)cuda_scratch(SCRATCH_HEADS, n * sizeof(*h));
-        to_heads(h, qkv, B, T, C, NH, 3);
+        __nv_bfloat16 *h = (__nv_bfloat16 *)cuda_scratch(ctx, SCRATCH_HEADS, n * sizeof(*h));
+        to_heads(ctx, h, qkv, B, T, C, NH, 3);
         return h;
     }
-    float *h = (float *)cuda_scratch(SCRATCH_HEADS, n * sizeof(*h));
-    to_heads(h, qkv, B, T, C, NH, 3);
+    float *h = (float *)cuda_scratch(ctx, SCRATCH_HEADS, n * sizeof(*h));
+    to_heads(ctx, h, qkv, B, T, C, NH, 3);
     return h;
 }
 
@@ -129,86 +130,89 @@ __global__ void softmax_causal_backward_kernel(float *d, const float *att, int r
 
 // ---- the op ---------------------------------------------------------------------------
 
-static void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH,
-                              bool bf16) {
+static void attention_forward(void *ctx, real *out, real *att, const real *qkv, int B, int T, int C,
+                              int NH, bool bf16) {
     if (B <= 0 || T <= 0 || C <= 0 || NH <= 0) return; // nothing to do; 0 blocks would abort
     int hs = C / NH, BH = B * NH, rows = BH * T;
     size_t per_part = (size_t)B * T * C;
     long long sT = (long long)T * hs, sTT = (long long)T * T;
     float scale = 1.0f / sqrtf((float)hs);
-    const void *heads = gather_qkv(qkv, B, T, C, NH, bf16);
+    const void *heads = gather_qkv(ctx, qkv, B, T, C, NH, bf16);
     const void *q = part_of(heads, 0, per_part, bf16), *k = part_of(heads, 1, per_part, bf16);
     const void *v = part_of(heads, 2, per_part, bf16);
 
     // scores = scale * q @ k^T per head, then the causal softmax in place
-    cuda_gemm(false, true, T, T, hs, scale, q, hs, sT, k, hs, sT, 0.0f, att, T, sTT, BH, bf16);
+    cuda_gemm(ctx, false, true, T, T, hs, scale, q, hs, sT, k, hs, sT, 0.0f, att, T, sTT, BH, bf16);
     softmax_causal_kernel<<<(rows + ATT_ROWS_PER_BLOCK - 1) / ATT_ROWS_PER_BLOCK,
-                            32 * ATT_ROWS_PER_BLOCK, 0, cuda_stream()>>>(att, rows, T);
+                            32 * ATT_ROWS_PER_BLOCK, 0, cuda_stream(ctx)>>>(att, rows, T);
     CUDA_LAUNCH_CHECK();
 
     // y = att @ v per head, then back to [B, T, C]
-    const void *a = cuda_operand(att, (size_t)BH * T * T, SCRATCH_ATT16, bf16);
-    float *y = (float *)cuda_scratch(SCRATCH_HEADS_OUT, per_part * sizeof(float));
-    cuda_gemm(false, false, T, hs, T, 1.0f, a, T, sTT, v, hs, sT, 0.0f, y, hs, sT, BH, bf16);
-    from_heads(out, y, B, T, C, NH, 1, false);
+    const void *a = cuda_operand(ctx, att, (size_t)BH * T * T, SCRATCH_ATT16, bf16);
+    float *y = (float *)cuda_scratch(ctx, SCRATCH_HEADS_OUT, per_part * sizeof(float));
+    cuda_gemm(ctx, false, false, T, hs, T, 1.0f, a, T, sTT, v, hs, sT, 0.0f, y, hs, sT, BH, bf16);
+    from_heads(ctx, out, y, B, T, C, NH, 1, false);
 }
 
 // With dO the per-head dout:
 //   datt = dO @ v^T,   dpre = att * (datt - rowsum(att * datt))
 //   dq += scale dpre @ k,  dk += scale dpre^T @ q,  dv += att^T @ dO
 // datt (the model's scratch, [B, NH, T, T]) is left holding dpre, as on the CPU.
-static void attention_backward(real *dqkv, real *datt, const real *dout, const real *qkv,
+static void attention_backward(void *ctx, real *dqkv, real *datt, const real *dout, const real *qkv,
                                const real *att, int B, int T, int C, int NH, bool bf16) {
     if (B <= 0 || T <= 0 || C <= 0 || NH <= 0) return; // nothing to do; 0 blocks would abort
     int hs = C / NH, BH = B * NH, rows = BH * T;
     size_t per_part = (size_t)B * T * C;
     long long sT = (long long)T * hs, sTT = (long long)T * T;
     float scale = 1.0f / sqrtf((float)hs);
-    const void *heads = gather_qkv(qkv, B, T, C, NH, bf16);
+    const void *heads = gather_qkv(ctx, qkv, B, T, C, NH, bf16);
     const void *q = part_of(heads, 0, per_part, bf16), *k = part_of(heads, 1, per_part, bf16);
     const void *v = part_of(heads, 2, per_part, bf16);
     const void *dO;
     if (bf16) {
         __nv_bfloat16 *h =
-            (__nv_bfloat16 *)cuda_scratch(SCRATCH_DOUT, per_part * sizeof(__nv_bfloat16));
-        to_heads(h, dout, B, T, C, NH, 1);
+            (__nv_bfloat16 *)cuda_scratch(ctx, SCRATCH_DOUT, per_part * sizeof(__nv_bfloat16));
+        to_heads(ctx, h, dout, B, T, C, NH, 1);
         dO = h;
     } else {
-        float *h = (float *)cuda_scratch(SCRATCH_DOUT, per_part * sizeof(float));
-        to_heads(h, dout, B, T, C, NH, 1);
+        float *h = (float *)cuda_scratch(ctx, SCRATCH_DOUT, per_part * sizeof(float));
+        to_heads(ctx, h, dout, B, T, C, NH, 1);
         dO = h;
     }
 
-    cuda_gemm(false, true, T, T, hs, 1.0f, dO, hs, sT, v, hs, sT, 0.0f, datt, T, sTT, BH, bf16);
+    cuda_gemm(ctx, false, true, T, T, hs, 1.0f, dO, hs, sT, v, hs, sT, 0.0f, datt, T, sTT, BH,
+              bf16);
     softmax_causal_backward_kernel<<<(rows + ATT_ROWS_PER_BLOCK - 1) / ATT_ROWS_PER_BLOCK,
-                                     32 * ATT_ROWS_PER_BLOCK, 0, cuda_stream()>>>(datt, att, rows,
-                                                                                  T);
+                                     32 * ATT_ROWS_PER_BLOCK, 0, cuda_stream(ctx)>>>(datt, att,
+                                                                                     rows, T);
     CUDA_LAUNCH_CHECK();
 
     size_t natt = (size_t)BH * T * T;
-    const void *dpre = cuda_operand(datt, natt, SCRATCH_DATT16, bf16);
-    const void *a = cuda_operand(att, natt, SCRATCH_ATT16, bf16);
-    float *dh = (float *)cuda_scratch(SCRATCH_HEADS_OUT, 3 * per_part * sizeof(float));
+    const void *dpre = cuda_operand(ctx, datt, natt, SCRATCH_DATT16, bf16);
+    const void *a = cuda_operand(ctx, att, natt, SCRATCH_ATT16, bf16);
+    float *dh = (float *)cuda_scratch(ctx, SCRATCH_HEADS_OUT, 3 * per_part * sizeof(float));
     float *dq = dh, *dk = dh + per_part, *dv = dh + 2 * per_part;
-    cuda_gemm(false, false, T, hs, T, scale, dpre, T, sTT, k, hs, sT, 0.0f, dq, hs, sT, BH, bf16);
-    cuda_gemm(true, false, T, hs, T, scale, dpre, T, sTT, q, hs, sT, 0.0f, dk, hs, sT, BH, bf16);
-    cuda_gemm(true, false, T, hs, T, 1.0f, a, T, sTT, dO, hs, sT, 0.0f, dv, hs, sT, BH, bf16);
-    from_heads(dqkv, dh, B, T, C, NH, 3, true);
+    cuda_gemm(ctx, false, false, T, hs, T, scale, dpre, T, sTT, k, hs, sT, 0.0f, dq, hs, sT, BH,
+              bf16);
+    cuda_gemm(ctx, true, false, T, hs, T, scale, dpre, T, sTT, q, hs, sT, 0.0f, dk, hs, sT, BH,
+              bf16);
+    cuda_gemm(ctx, true, false, T, hs, T, 1.0f, a, T, sTT, dO, hs, sT, 0.0f, dv, hs, sT, BH, bf16);
+    from_heads(ctx, dqkv, dh, B, T, C, NH, 3, true);
 }
 
-void cuda_attention_forward_fp32(real *out, real *att, const real *qkv, int B, int T, int C,
-                                 int NH) {
-    attention_forward(out, att, qkv, B, T, C, NH, false);
+void cuda_attention_forward_fp32(void *ctx, real *out, real *att, const real *qkv, int B, int T,
+                                 int C, int NH) {
+    attention_forward(ctx, out, att, qkv, B, T, C, NH, false);
 }
-void cuda_attention_forward_bf16(real *out, real *att, const real *qkv, int B, int T, int C,
-                                 int NH) {
-    attention_forward(out, att, qkv, B, T, C, NH, true);
+void cuda_attention_forward_bf16(void *ctx, real *out, real *att, const real *qkv, int B, int T,
+                                 int C, int NH) {
+    attention_forward(ctx, out, att, qkv, B, T, C, NH, true);
 }
-void cuda_attention_backward_fp32(real *dqkv, real *datt, const real *dout, const real *qkv,
-                                  const real *att, int B, int T, int C, int NH) {
-    attention_backward(dqkv, datt, dout, qkv, att, B, T, C, NH, false);
+void cuda_attention_backward_fp32(void *ctx, real *dqkv, real *datt, const real *dout,
+                                  const real *qkv, const real *att, int B, int T, int C, int NH) {
+    attention_backward(ctx, dqkv, datt, dout, qkv, att, B, T, C, NH, false);
 }
-void cuda_attention_backward_bf16(real *dqkv, real *datt, const real *dout, const real *qkv,
-                                  const real *att, int B, int T, int C, int NH) {
-    attention_backward(dqkv, datt, dout, qkv, att, B, T, C, NH, true);
+void cuda_attention_backward_bf16(void *ctx, real *dqkv, real *datt, const real *dout,
+                                  const real *qkv, const real *att, int B, int T, int C, int NH) {
+    attention_backward(ctx, dqkv, datt, dout, qkv, att, B, T, C, NH, true);
 }

@@ -35,17 +35,18 @@ __global__ void colsum_finish_kernel(float *dst, const float *partial, int nchun
     dst[c] += s;
 }
 
-void cuda_colsum_finish(float *dst, const float *partial, int nchunks, int C) {
-    colsum_finish_kernel<<<(C + 255) / 256, 256, 0, cuda_stream()>>>(dst, partial, nchunks, C);
+void cuda_colsum_finish(void *ctx, float *dst, const float *partial, int nchunks, int C) {
+    colsum_finish_kernel<<<(C + 255) / 256, 256, 0, cuda_stream(ctx)>>>(dst, partial, nchunks, C);
     CUDA_LAUNCH_CHECK();
 }
 
-void cuda_colsum_accumulate(float *dst, const float *a, int N, int C) {
+void cuda_colsum_accumulate(void *ctx, float *dst, const float *a, int N, int C) {
     if (N <= 0 || C <= 0) return;
     int nchunks = colsum_chunks(N);
-    float *partial = (float *)cuda_scratch(SCRATCH_REDUCE, (size_t)nchunks * C * sizeof(float));
+    float *partial =
+        (float *)cuda_scratch(ctx, SCRATCH_REDUCE, (size_t)nchunks * C * sizeof(float));
     dim3 grid((C + 31) / 32, nchunks < 65535 ? nchunks : 65535), block(32, COLSUM_LANES);
-    colsum_partial_kernel<<<grid, block, 0, cuda_stream()>>>(partial, a, N, C);
+    colsum_partial_kernel<<<grid, block, 0, cuda_stream(ctx)>>>(partial, a, N, C);
     CUDA_LAUNCH_CHECK();
-    cuda_colsum_finish(dst, partial, nchunks, C);
+    cuda_colsum_finish(ctx, dst, partial, nchunks, C);
 }

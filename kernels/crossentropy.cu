@@ -49,19 +49,20 @@ __global__ void crossentropy_backward_kernel(float *dlogits, const float *logits
     }
 }
 
-void cuda_crossentropy_forward(real *bits, const real *logits, const int *targets, int N, int V) {
+void cuda_crossentropy_forward(void *ctx, real *bits, const real *logits, const int *targets, int N,
+                               int V) {
     if (N <= 0) return;
     int blocks = (N + CE_ROWS_PER_BLOCK - 1) / CE_ROWS_PER_BLOCK;
-    crossentropy_forward_kernel<<<blocks, 32 * CE_ROWS_PER_BLOCK, 0, cuda_stream()>>>(
+    crossentropy_forward_kernel<<<blocks, 32 * CE_ROWS_PER_BLOCK, 0, cuda_stream(ctx)>>>(
         bits, logits, targets, N, V);
     CUDA_LAUNCH_CHECK();
 }
 
-void cuda_crossentropy_backward(real *dlogits, const real *logits, const int *targets,
+void cuda_crossentropy_backward(void *ctx, real *dlogits, const real *logits, const int *targets,
                                 const real *weights, int N, int V) {
     if (N <= 0) return;
     int blocks = (N + CE_ROWS_PER_BLOCK - 1) / CE_ROWS_PER_BLOCK;
-    crossentropy_backward_kernel<<<blocks, 32 * CE_ROWS_PER_BLOCK, 0, cuda_stream()>>>(
+    crossentropy_backward_kernel<<<blocks, 32 * CE_ROWS_PER_BLOCK, 0, cuda_stream(ctx)>>>(
         dlogits, logits, targets, weights, N, V);
     CUDA_LAUNCH_CHECK();
 }

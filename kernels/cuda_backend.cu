@@ -1,5 +1,6 @@
-// The CUDA backend: device memory, the one stream and cuBLAS handle every op uses, the
-// scratch buffers, and the two op tables (fp32 and bf16 products).
+// The CUDA backend: its context (the device, the one stream and cuBLAS handle every op
+// uses, the scratch buffers), device memory, and the two op tables (fp32 and bf16
+// products) that share it.
 #include "cuda_backend.h"
 
 #include <cstdarg>
@@ -7,6 +8,7 @@
 #include <cstdlib>
 
 #include "cuda_common.h"
+#include "cuda_device.h"
 #include "cuda_ops.h"
 #include "op_timer.h"
 
@@ -15,8 +17,10 @@
 // cuBLAS's run-to-run reproducibility.
 #define CUBLAS_WORKSPACE_BYTES ((size_t)32 << 20)
 
+// The backend's state, one per backend created (cuda_backend_create): the table handed out
+// is `backend`, whose ctx points back here.
 struct cuda_context {
-    bool ready;
+    mdl_backend backend;
     int device;
     cudaStream_t stream;
     cublasHandle_t cublas;
@@ -25,105 +29,65 @@ struct cuda_context {
     size_t scratch_bytes[SCRATCH_COUNT];
 };
 
-static cuda_context ctx;
-
 void cuda_die(const char *file, int line, const char *call, const char *why) {
     fprintf(stderr, "%s:%d: CUDA error in %s: %s\n", file, line, call, why);
     fflush(stderr);
     abort();
 }
 
-static void require_ready(void) {
-    if (!ctx.ready)
-        cuda_die(__FILE__, __LINE__, "a CUDA op", "the backend is used before cuda_backend_init");
+static cuda_context *as_context(void *ctx) {
+    if (!ctx) cuda_die(__FILE__, __LINE__, "a CUDA op", "called without the backend's context");
+    return (cuda_context *)ctx;
 }
 
-cudaStream_t cuda_stream(void) {
-    require_ready();
-    return ctx.stream;
+cudaStream_t cuda_stream(void *ctx) {
+    return as_context(ctx)->stream;
 }
 
-cublasHandle_t cuda_cublas(void) {
-    require_ready();
-    return ctx.cublas;
+cublasHandle_t cuda_cublas(void *ctx) {
+    return as_context(ctx)->cublas;
 }
 
-void *cuda_scratch(scratch_slot slot, size_t bytes) {
-    require_ready();
-    if (bytes > ctx.scratch_bytes[slot]) {
-        CUDA_CHECK(cudaStreamSynchronize(ctx.stream)); // earlier ops may still read the old one
-        if (ctx.scratch[slot]) CUDA_CHECK(cudaFree(ctx.scratch[slot]));
-        ctx.scratch[slot] = NULL;
-        ctx.scratch_bytes[slot] = 0;
+void *cuda_scratch(void *ctx, scratch_slot slot, size_t bytes) {
+    cuda_context *c = as_context(ctx);
+    if (bytes > c->scratch_bytes[slot]) {
+        CUDA_CHECK(cudaStreamSynchronize(c->stream)); // earlier ops may still read the old one
+        if (c->scratch[slot]) CUDA_CHECK(cudaFree(c->scratch[slot]));
+        c->scratch[slot] = NULL;
+        c->scratch_bytes[slot] = 0;
         size_t grown = bytes + bytes / 4; // headroom: shapes change a little from step to step
-        CUDA_CHECK(cudaMalloc(&ctx.scratch[slot], grown));
-        ctx.scratch_bytes[slot] = grown;
+        CUDA_CHECK(cudaMalloc(&c->scratch[slot], grown));
+        c->scratch_bytes[slot] = grown;
     }
-    return ctx.scratch[slot];
+    return c->scratch[slot];
 }
 
-// ---- init / shutdown -----------------------------------------------------------------
+// ---- device functions ------------------------------------------------------------------
 
-static int init_fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    cuda_backend_shutdown();
-    return -1;
-}
-
-extern "C" int cuda_backend_init(int device, char *err, size_t errlen) {
-    if (ctx.ready && ctx.device == device) return 0;
-    cuda_backend_shutdown();
-    int count = 0;
-    cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess) {
-        cudaGetLastError();
-        return init_fail(err, errlen, "no usable CUDA device: %s", cudaGetErrorString(e));
-    }
-    if (device < 0 || device >= count)
-        return init_fail(err, errlen, "CUDA device %d does not exist (%d device%s)", device, count,
-                         count == 1 ? "" : "s");
-    if ((e = cudaSetDevice(device)) != cudaSuccess ||
-        (e = cudaStreamCreateWithFlags(&ctx.stream, cudaStreamNonBlocking)) != cudaSuccess ||
-        (e = cudaMalloc(&ctx.cublas_workspace, CUBLAS_WORKSPACE_BYTES)) != cudaSuccess) {
-        cudaGetLastError();
-        return init_fail(err, errlen, "CUDA device %d: %s", device, cudaGetErrorString(e));
-    }
-    cublasStatus_t s = cublasCreate(&ctx.cublas);
-    if (s == CUBLAS_STATUS_SUCCESS) s = cublasSetStream(ctx.cublas, ctx.stream);
-    // DEFAULT_MATH with CUBLAS_COMPUTE_32F: fp32 products stay fp32 (no TF32); bf16 operands
-    // still use the tensor cores with fp32 accumulation
-    if (s == CUBLAS_STATUS_SUCCESS) s = cublasSetMathMode(ctx.cublas, CUBLAS_DEFAULT_MATH);
-    if (s == CUBLAS_STATUS_SUCCESS)
-        s = cublasSetAtomicsMode(ctx.cublas, CUBLAS_ATOMICS_NOT_ALLOWED);
-    if (s == CUBLAS_STATUS_SUCCESS)
-        s = cublasSetWorkspace(ctx.cublas, ctx.cublas_workspace, CUBLAS_WORKSPACE_BYTES);
-    if (s != CUBLAS_STATUS_SUCCESS)
-        return init_fail(err, errlen, "cuBLAS on CUDA device %d: %s", device,
-                         cublasGetStatusString(s));
-    ctx.device = device;
-    ctx.ready = true;
-    return 0;
-}
-
-extern "C" void cuda_backend_shutdown(void) {
+// Releases what the context holds and the context; errors are ignored, since this also
+// cleans up after a failed create.
+static void cuda_destroy(void *ctx) {
+    cuda_context *c = (cuda_context *)ctx;
+    if (!c) return;
     op_timer_report();
-    // errors are ignored here: shutdown also cleans up after a failed init
-    if (ctx.stream) cudaStreamSynchronize(ctx.stream);
-    if (ctx.cublas) cublasDestroy(ctx.cublas);
+    if (c->stream) cudaStreamSynchronize(c->stream);
+    if (c->cublas) cublasDestroy(c->cublas);
     for (int i = 0; i < SCRATCH_COUNT; i++)
-        if (ctx.scratch[i]) cudaFree(ctx.scratch[i]);
-    if (ctx.cublas_workspace) cudaFree(ctx.cublas_workspace);
-    if (ctx.stream) cudaStreamDestroy(ctx.stream);
+        if (c->scratch[i]) cudaFree(c->scratch[i]);
+    if (c->cublas_workspace) cudaFree(c->cublas_workspace);
+    if (c->stream) cudaStreamDestroy(c->stream);
     cudaGetLastError();
-    ctx = cuda_context{};
+    free(c);
 }
 
-extern "C" size_t cuda_backend_free_memory(void) {
+static void cuda_describe(void *ctx, char *buf, size_t len) {
+    int device = as_context(ctx)->device;
+    if (mdl_cuda_device_describe(device, buf, len) != 0)
+        snprintf(buf, len, "CUDA device %d", device);
+}
+
+static size_t cuda_free_memory(void *ctx) {
+    CUDA_CHECK(cudaSetDevice(as_context(ctx)->device));
     size_t free_bytes = 0, total = 0;
     if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) {
         cudaGetLastError();
@@ -132,47 +96,54 @@ extern "C" size_t cuda_backend_free_memory(void) {
     return free_bytes;
 }
 
-extern "C" void *cuda_backend_stream(void) {
-    return (void *)cuda_stream();
+static void cuda_synchronize(void *ctx) {
+    CUDA_CHECK(cudaStreamSynchronize(cuda_stream(ctx)));
+}
+
+static void *cuda_queue(void *ctx) {
+    return (void *)cuda_stream(ctx);
 }
 
 // ---- memory ---------------------------------------------------------------------------
 
 // Zeroed device memory, or NULL when the device has too little (the model reports it).
-static void *cuda_alloc(size_t bytes) {
-    require_ready();
+static void *cuda_alloc(void *ctx, size_t bytes) {
+    cudaStream_t s = cuda_stream(ctx);
     void *p = NULL;
     if (cudaMalloc(&p, bytes ? bytes : 1) != cudaSuccess) {
         cudaGetLastError(); // out of memory is not sticky: clear it
         return NULL;
     }
-    CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, ctx.stream));
-    CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
+    CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, s));
+    CUDA_CHECK(cudaStreamSynchronize(s));
     return p;
 }
 
-static void cuda_release(void *p) {
+static void cuda_release(void *ctx, void *p) {
     if (!p) return;
-    CUDA_CHECK(cudaStreamSynchronize(cuda_stream())); // no queued op still uses p
+    CUDA_CHECK(cudaStreamSynchronize(cuda_stream(ctx))); // no queued op still uses p
     CUDA_CHECK(cudaFree(p));
 }
 
-static void cuda_upload(void *dst, const void *src, size_t bytes) {
+static void cuda_upload(void *ctx, void *dst, const void *src, size_t bytes) {
     if (!bytes) return;
-    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, cuda_stream()));
-    CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
+    cudaStream_t s = cuda_stream(ctx);
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s));
+    CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
-static void cuda_download(void *dst, const void *src, size_t bytes) {
+static void cuda_download(void *ctx, void *dst, const void *src, size_t bytes) {
     if (!bytes) return;
-    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, cuda_stream()));
-    CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
+    cudaStream_t s = cuda_stream(ctx);
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, s));
+    CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
-static void cuda_zero(void *p, size_t bytes) {
+static void cuda_zero(void *ctx, void *p, size_t bytes) {
     if (!bytes) return;
-    CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, cuda_stream()));
-    CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
+    cudaStream_t s = cuda_stream(ctx);
+    CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, s));
+    CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
 // ---- the tables -------------------------------------------------------------------------
@@ -181,7 +152,9 @@ static void cuda_zero(void *p, size_t bytes) {
 // extension): a field added to mdl_ops cannot shift the others.
 #define CUDA_OPS_TABLE(NAME, PREC)                                                                 \
     {                                                                                              \
-        .name = NAME, .alloc = cuda_alloc, .release = cuda_release, .upload = cuda_upload,         \
+        .name = NAME, .describe = cuda_describe, .free_memory = cuda_free_memory,                  \
+        .synchronize = cuda_synchronize, .destroy = cuda_destroy, .queue = cuda_queue,             \
+        .alloc = cuda_alloc, .release = cuda_release, .upload = cuda_upload,                       \
         .download = cuda_download, .zero = cuda_zero, .embedding_forward = cuda_embedding_forward, \
         .embedding_backward = cuda_embedding_backward, .rows_gather_add = cuda_rows_gather_add,    \
         .rows_scatter_add = cuda_rows_scatter_add, .layernorm_forward = cuda_layernorm_forward,    \
@@ -202,6 +175,45 @@ static void cuda_zero(void *p, size_t bytes) {
 static const mdl_ops cuda_fp32_ops = CUDA_OPS_TABLE("cuda-fp32", fp32);
 static const mdl_ops cuda_bf16_ops = CUDA_OPS_TABLE("cuda-bf16", bf16);
 
-extern "C" const mdl_ops *cuda_backend(mdl_precision p) {
-    return op_timer_wrap(p == MDL_PRECISION_BF16 ? &cuda_bf16_ops : &cuda_fp32_ops);
+// ---- create ------------------------------------------------------------------------------
+
+static int create_fail(cuda_context *c, mdl_err *err, const char *what, const char *why) {
+    mdl_fail(err, "CUDA device %d: %s: %s", c->device, what, why);
+    cuda_destroy(c);
+    return -1;
+}
+
+extern "C" int cuda_backend_create(int device, int bf16, mdl_backend **out, mdl_err *err) {
+    *out = NULL;
+    int count = 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        return mdl_fail(err, "no usable CUDA device: %s", cudaGetErrorString(e));
+    }
+    if (device < 0 || device >= count)
+        return mdl_fail(err, "CUDA device %d does not exist (%d device%s)", device, count,
+                        count == 1 ? "" : "s");
+    cuda_context *c = (cuda_context *)calloc(1, sizeof *c);
+    if (!c) return mdl_fail(err, "out of memory for the CUDA backend");
+    c->device = device;
+    if ((e = cudaSetDevice(device)) != cudaSuccess ||
+        (e = cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking)) != cudaSuccess ||
+        (e = cudaMalloc(&c->cublas_workspace, CUBLAS_WORKSPACE_BYTES)) != cudaSuccess) {
+        cudaGetLastError();
+        return create_fail(c, err, "setup", cudaGetErrorString(e));
+    }
+    cublasStatus_t s = cublasCreate(&c->cublas);
+    if (s == CUBLAS_STATUS_SUCCESS) s = cublasSetStream(c->cublas, c->stream);
+    // DEFAULT_MATH with CUBLAS_COMPUTE_32F: fp32 products stay fp32 (no TF32); bf16 operands
+    // still use the tensor cores with fp32 accumulation
+    if (s == CUBLAS_STATUS_SUCCESS) s = cublasSetMathMode(c->cublas, CUBLAS_DEFAULT_MATH);
+    if (s == CUBLAS_STATUS_SUCCESS) s = cublasSetAtomicsMode(c->cublas, CUBLAS_ATOMICS_NOT_ALLOWED);
+    if (s == CUBLAS_STATUS_SUCCESS)
+        s = cublasSetWorkspace(c->cublas, c->cublas_workspace, CUBLAS_WORKSPACE_BYTES);
+    if (s != CUBLAS_STATUS_SUCCESS) return create_fail(c, err, "cuBLAS", cublasGetStatusString(s));
+    c->backend.ops = op_timer_wrap(bf16 ? &cuda_bf16_ops : &cuda_fp32_ops);
+    c->backend.ctx = c;
+    *out = &c->backend;
+    return 0;
 }

@@ -1,7 +1,8 @@
-/* The CUDA backend: the mdl_ops table of kernels/, callable from C.
+/* The CUDA backend: the mdl_ops table of kernels/ and its context, callable from C.
  *
- * cuda_backend_init selects a device and creates the cuBLAS handle and the one stream
- * every op runs on; the tables are usable after it and until cuda_backend_shutdown. Two
+ * cuda_backend_create selects a device and creates the context: the cuBLAS handle, the one
+ * stream every op runs on, and the scratch memory. Its table's functions take that context
+ * (ops.h), so several backends may live in one process; mdl_backend_release frees it. Two
  * tables share everything but the matrix products (matmul and the two products inside
  * attention): "cuda-fp32" multiplies in fp32 (no TF32), "cuda-bf16" rounds both operands to
  * bf16 and accumulates and writes fp32. Parameters, optimizer moments, softmax and
@@ -10,34 +11,17 @@
 #ifndef MDL_CUDA_BACKEND_H
 #define MDL_CUDA_BACKEND_H
 
-#include <stddef.h>
-
+#include "error.h"
 #include "ops.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef enum { MDL_PRECISION_FP32 = 0, MDL_PRECISION_BF16 = 1 } mdl_precision;
-
-/* The static op table of a precision ("cuda-fp32" or "cuda-bf16"). */
-const mdl_ops *cuda_backend(mdl_precision p);
-
-/* Selects the device and creates the cuBLAS handle and the stream. Returns 0, or non-zero
- * with a one-line reason in err (no device, no driver, out of memory, ...). Calling it
- * again for the same device does nothing; for another device it shuts down first. */
-int cuda_backend_init(int device, char *err, size_t errlen);
-
-/* Releases the handle, the stream and the backend's scratch memory (not the buffers
- * allocated through the table). Safe to call when not initialised. */
-void cuda_backend_shutdown(void);
-
-/* Free device memory in bytes (cudaMemGetInfo), 0 if unavailable. */
-size_t cuda_backend_free_memory(void);
-
-/* The stream every op runs on (a cudaStream_t), for NCCL's reductions of the gradients
- * (host/dist/dist_nccl.c) to run in order with the ops. */
-void *cuda_backend_stream(void);
+/* A backend on CUDA device `device` with bf16 (non-zero) or fp32 matrix products. Returns
+ * 0 with *out set, or -1 with a one-line reason in err (no device, no driver, out of
+ * memory, ...). */
+int cuda_backend_create(int device, int bf16, mdl_backend **out, mdl_err *err);
 
 #ifdef __cplusplus
 }

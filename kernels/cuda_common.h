@@ -36,8 +36,8 @@ static_assert(sizeof(real) == sizeof(float), "the CUDA backend is built for fp32
 // ---- context (cuda_backend.cu) ---------------------------------------------------------
 // Every op runs on this one stream, in order; the host sees results only through the
 // backend's synchronous copies.
-cudaStream_t cuda_stream(void);
-cublasHandle_t cuda_cublas(void);
+cudaStream_t cuda_stream(void *ctx);
+cublasHandle_t cuda_cublas(void *ctx);
 
 // Grow-only scratch buffers, one per slot. Ops run in stream order, so an op may use any
 // slot freely within its own call; two buffers needed at once in one op use two slots.
@@ -54,7 +54,7 @@ enum scratch_slot {
     SCRATCH_REDUCE, // partial sums of the deterministic reductions
     SCRATCH_COUNT
 };
-void *cuda_scratch(scratch_slot slot, size_t bytes);
+void *cuda_scratch(void *ctx, scratch_slot slot, size_t bytes);
 
 // ---- shared host helpers ----------------------------------------------------------------
 
@@ -73,16 +73,16 @@ static inline bool cuda_aligned16(const void *p) {
 // Row-major gemm in blas.h's terms, C = alpha * op(A) @ op(B) + beta * C, as `batch`
 // products at element strides sA, sB, sC. A and B are fp32, or bf16 when bf16 is true;
 // C is fp32 and the accumulation is fp32 in both cases (matmul.cu).
-void cuda_gemm(bool transa, bool transb, int M, int N, int K, float alpha, const void *A, int lda,
-               long long sA, const void *B, int ldb, long long sB, float beta, float *C, int ldc,
-               long long sC, int batch, bool bf16);
+void cuda_gemm(void *ctx, bool transa, bool transb, int M, int N, int K, float alpha, const void *A,
+               int lda, long long sA, const void *B, int ldb, long long sB, float beta, float *C,
+               int ldc, long long sC, int batch, bool bf16);
 
 // dst = bf16(src), round to nearest even (matmul.cu).
-void cuda_to_bf16(__nv_bfloat16 *dst, const float *src, size_t n);
+void cuda_to_bf16(void *ctx, __nv_bfloat16 *dst, const float *src, size_t n);
 
 // The operand of a product in the working precision: x itself, or its bf16 copy in a
 // scratch slot (matmul.cu).
-const void *cuda_operand(const float *x, size_t n, scratch_slot slot, bool bf16);
+const void *cuda_operand(void *ctx, const float *x, size_t n, scratch_slot slot, bool bf16);
 
 // Deterministic column sums (colsum.cu). Row chunks of COLSUM_ROWS rows are summed in a
 // fixed order into partial[chunk][c], and the chunks then in chunk order, so the result
@@ -92,9 +92,9 @@ __host__ __device__ inline int colsum_chunks(int N) {
     return (N + COLSUM_ROWS - 1) / COLSUM_ROWS;
 }
 // dst[c] += sum over n of a[n, c], a is [N, C]
-void cuda_colsum_accumulate(float *dst, const float *a, int N, int C);
+void cuda_colsum_accumulate(void *ctx, float *dst, const float *a, int N, int C);
 // dst[c] += sum over k < nchunks of partial[k * C + c], in k order
-void cuda_colsum_finish(float *dst, const float *partial, int nchunks, int C);
+void cuda_colsum_finish(void *ctx, float *dst, const float *partial, int nchunks, int C);
 
 // ---- device helpers -------------------------------------------------------------------
 // Butterfly reductions over a warp: every lane ends with the same value (each step adds

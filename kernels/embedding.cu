@@ -26,15 +26,15 @@ __global__ void embedding_forward_vec4_kernel(float4 *out, const int *tokens, co
     }
 }
 
-void cuda_embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B,
-                            int T, int C) {
+void cuda_embedding_forward(void *ctx, real *out, const int *tokens, const real *wte,
+                            const real *wpe, int B, int T, int C) {
     int N = B * T;
     if (C % 4 == 0 && cuda_aligned16(out) && cuda_aligned16(wte) && cuda_aligned16(wpe)) {
         size_t total = (size_t)N * C / 4;
-        embedding_forward_vec4_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream()>>>(
+        embedding_forward_vec4_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream(ctx)>>>(
             (float4 *)out, tokens, (const float4 *)wte, (const float4 *)wpe, N, T, C / 4);
     } else {
-        embedding_forward_kernel<<<cuda_grid((size_t)N * C, 256), 256, 0, cuda_stream()>>>(
+        embedding_forward_kernel<<<cuda_grid((size_t)N * C, 256), 256, 0, cuda_stream(ctx)>>>(
             out, tokens, wte, wpe, N, T, C);
     }
     CUDA_LAUNCH_CHECK();
@@ -89,14 +89,15 @@ __global__ void embedding_backward_wpe_kernel(float *dwpe, const float *dout, in
     }
 }
 
-void cuda_embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B,
-                             int T, int C) {
+void cuda_embedding_backward(void *ctx, real *dwte, real *dwpe, const real *dout, const int *tokens,
+                             int B, int T, int C) {
     int N = B * T;
     dim3 grid(MDL_VOCAB_IN, (C + EMB_COLS - 1) / EMB_COLS);
-    embedding_backward_wte_kernel<<<grid, EMB_COLS, 0, cuda_stream()>>>(dwte, dout, tokens, N, C);
+    embedding_backward_wte_kernel<<<grid, EMB_COLS, 0, cuda_stream(ctx)>>>(dwte, dout, tokens, N,
+                                                                           C);
     CUDA_LAUNCH_CHECK();
     if (!dwpe) return;
-    embedding_backward_wpe_kernel<<<cuda_grid((size_t)T * C, 256), 256, 0, cuda_stream()>>>(
+    embedding_backward_wpe_kernel<<<cuda_grid((size_t)T * C, 256), 256, 0, cuda_stream(ctx)>>>(
         dwpe, dout, B, T, C);
     CUDA_LAUNCH_CHECK();
 }

@@ -51,17 +51,17 @@ __global__ void gelu_backward_kernel(float *dinp, const float *inp, const float 
         for (size_t j = 4 * n4; j < n; j++) dinp[j] += gelu_grad(inp[j]) * dout[j];
 }
 
-void cuda_gelu_forward(real *out, const real *inp, size_t n) {
+void cuda_gelu_forward(void *ctx, real *out, const real *inp, size_t n) {
     if (!n) return;
     bool vec4 = cuda_aligned16(out) && cuda_aligned16(inp);
-    gelu_forward_kernel<<<cuda_grid(n / 4, 256), 256, 0, cuda_stream()>>>(out, inp, n, vec4);
+    gelu_forward_kernel<<<cuda_grid(n / 4, 256), 256, 0, cuda_stream(ctx)>>>(out, inp, n, vec4);
     CUDA_LAUNCH_CHECK();
 }
 
-void cuda_gelu_backward(real *dinp, const real *inp, const real *dout, size_t n) {
+void cuda_gelu_backward(void *ctx, real *dinp, const real *inp, const real *dout, size_t n) {
     if (!n) return;
     bool vec4 = cuda_aligned16(dinp) && cuda_aligned16(inp) && cuda_aligned16(dout);
-    gelu_backward_kernel<<<cuda_grid(n / 4, 256), 256, 0, cuda_stream()>>>(dinp, inp, dout, n,
-                                                                           vec4);
+    gelu_backward_kernel<<<cuda_grid(n / 4, 256), 256, 0, cuda_stream(ctx)>>>(dinp, inp, dout, n,
+                                                                              vec4);
     CUDA_LAUNCH_CHECK();
 }

@@ -40,15 +40,17 @@ __global__ void __launch_bounds__(SSQ_THREADS)
     if (threadIdx.x == 0) *out = s[0];
 }
 
-double cuda_sum_of_squares(const real *x, size_t n) {
-    double *partial = (double *)cuda_scratch(SCRATCH_REDUCE, (SSQ_BLOCKS + 1) * sizeof(double));
+double cuda_sum_of_squares(void *ctx, const real *x, size_t n) {
+    double *partial =
+        (double *)cuda_scratch(ctx, SCRATCH_REDUCE, (SSQ_BLOCKS + 1) * sizeof(double));
     double *result = partial + SSQ_BLOCKS, host = 0.0;
-    ssq_partial_kernel<<<SSQ_BLOCKS, SSQ_THREADS, 0, cuda_stream()>>>(partial, x, n);
+    ssq_partial_kernel<<<SSQ_BLOCKS, SSQ_THREADS, 0, cuda_stream(ctx)>>>(partial, x, n);
     CUDA_LAUNCH_CHECK();
-    ssq_final_kernel<<<1, SSQ_THREADS, 0, cuda_stream()>>>(result, partial);
+    ssq_final_kernel<<<1, SSQ_THREADS, 0, cuda_stream(ctx)>>>(result, partial);
     CUDA_LAUNCH_CHECK();
-    CUDA_CHECK(cudaMemcpyAsync(&host, result, sizeof host, cudaMemcpyDeviceToHost, cuda_stream()));
-    CUDA_CHECK(cudaStreamSynchronize(cuda_stream()));
+    CUDA_CHECK(
+        cudaMemcpyAsync(&host, result, sizeof host, cudaMemcpyDeviceToHost, cuda_stream(ctx)));
+    CUDA_CHECK(cudaStreamSynchronize(cuda_stream(ctx)));
     return host;
 }
 
@@ -68,12 +70,13 @@ __global__ void __launch_bounds__(SSQ_THREADS)
     if (threadIdx.x == 0) *out = s[0];
 }
 
-double cuda_sum_of_squares_rows(const real *x, const int *rows, int nrows, int C) {
+double cuda_sum_of_squares_rows(void *ctx, const real *x, const int *rows, int nrows, int C) {
     if (nrows <= 0) return 0.0;
-    double *result = (double *)cuda_scratch(SCRATCH_REDUCE, sizeof(double)), host = 0.0;
-    ssq_rows_kernel<<<1, SSQ_THREADS, 0, cuda_stream()>>>(result, x, rows, nrows, C);
+    double *result = (double *)cuda_scratch(ctx, SCRATCH_REDUCE, sizeof(double)), host = 0.0;
+    ssq_rows_kernel<<<1, SSQ_THREADS, 0, cuda_stream(ctx)>>>(result, x, rows, nrows, C);
     CUDA_LAUNCH_CHECK();
-    CUDA_CHECK(cudaMemcpyAsync(&host, result, sizeof host, cudaMemcpyDeviceToHost, cuda_stream()));
-    CUDA_CHECK(cudaStreamSynchronize(cuda_stream()));
+    CUDA_CHECK(
+        cudaMemcpyAsync(&host, result, sizeof host, cudaMemcpyDeviceToHost, cuda_stream(ctx)));
+    CUDA_CHECK(cudaStreamSynchronize(cuda_stream(ctx)));
     return host;
 }

@@ -29,11 +29,11 @@ __global__ void layernorm_forward_kernel(float *out, float *mean, float *rstd, c
     }
 }
 
-void cuda_layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const real *weight,
-                            const real *bias, int N, int C) {
+void cuda_layernorm_forward(void *ctx, real *out, real *mean, real *rstd, const real *inp,
+                            const real *weight, const real *bias, int N, int C) {
     if (N <= 0 || C <= 0) return; // a grid of 0 blocks is a launch error
     int blocks = (N + LN_ROWS_PER_BLOCK - 1) / LN_ROWS_PER_BLOCK;
-    layernorm_forward_kernel<<<blocks, 32 * LN_ROWS_PER_BLOCK, 0, cuda_stream()>>>(
+    layernorm_forward_kernel<<<blocks, 32 * LN_ROWS_PER_BLOCK, 0, cuda_stream(ctx)>>>(
         out, mean, rstd, inp, weight, bias, N, C);
     CUDA_LAUNCH_CHECK();
 }
@@ -96,22 +96,22 @@ __global__ void layernorm_param_partial_kernel(float *pw, float *pb, const float
     }
 }
 
-void cuda_layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout,
+void cuda_layernorm_backward(void *ctx, real *dinp, real *dweight, real *dbias, const real *dout,
                              const real *inp, const real *weight, const real *mean,
                              const real *rstd, int N, int C) {
     if (N <= 0 || C <= 0) return;
     int blocks = (N + LN_ROWS_PER_BLOCK - 1) / LN_ROWS_PER_BLOCK;
-    layernorm_backward_inp_kernel<<<blocks, 32 * LN_ROWS_PER_BLOCK, 0, cuda_stream()>>>(
+    layernorm_backward_inp_kernel<<<blocks, 32 * LN_ROWS_PER_BLOCK, 0, cuda_stream(ctx)>>>(
         dinp, dout, inp, weight, mean, rstd, N, C);
     CUDA_LAUNCH_CHECK();
 
     int nchunks = colsum_chunks(N);
     size_t np = (size_t)nchunks * C;
-    float *pw = (float *)cuda_scratch(SCRATCH_REDUCE, 2 * np * sizeof(float)), *pb = pw + np;
+    float *pw = (float *)cuda_scratch(ctx, SCRATCH_REDUCE, 2 * np * sizeof(float)), *pb = pw + np;
     dim3 grid((C + 31) / 32, nchunks < 65535 ? nchunks : 65535), block(32, LN_LANES);
-    layernorm_param_partial_kernel<<<grid, block, 0, cuda_stream()>>>(pw, pb, dout, inp, mean, rstd,
-                                                                      N, C);
+    layernorm_param_partial_kernel<<<grid, block, 0, cuda_stream(ctx)>>>(pw, pb, dout, inp, mean,
+                                                                         rstd, N, C);
     CUDA_LAUNCH_CHECK();
-    cuda_colsum_finish(dweight, pw, nchunks, C);
-    cuda_colsum_finish(dbias, pb, nchunks, C);
+    cuda_colsum_finish(ctx, dweight, pw, nchunks, C);
+    cuda_colsum_finish(ctx, dbias, pb, nchunks, C);
 }

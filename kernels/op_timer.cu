@@ -53,7 +53,7 @@ void harvest() {
 }
 
 // the slot of the next pair, or -1 while skipping
-int begin(const char *name) {
+int begin(void *ctx, const char *name) {
     if (T.seen++ < T.skip) return -1;
     if (T.n_pending == POOL) harvest();
     int k = T.n_pending;
@@ -65,12 +65,12 @@ int begin(const char *name) {
     int op = op_index(name);
     T.ops[op].calls++;
     T.pending_op[k] = op;
-    CUDA_CHECK(cudaEventRecord(T.start[k], cuda_stream()));
+    CUDA_CHECK(cudaEventRecord(T.start[k], cuda_stream(ctx)));
     return k;
 }
-void end(int k) {
+void end(void *ctx, int k) {
     if (k < 0) return;
-    CUDA_CHECK(cudaEventRecord(T.stop[k], cuda_stream()));
+    CUDA_CHECK(cudaEventRecord(T.stop[k], cuda_stream(ctx)));
     T.n_pending = k + 1;
 }
 
@@ -78,78 +78,88 @@ void end(int k) {
 // S: which inner table.
 #define TIMED(FIELD, PARAMS, ARGS)                                                                 \
     template <int S> void timed_##FIELD PARAMS {                                                   \
-        int k = begin(#FIELD);                                                                     \
+        int k = begin(ctx, #FIELD);                                                                \
         T.inner[S]->FIELD ARGS;                                                                    \
-        end(k);                                                                                    \
+        end(ctx, k);                                                                               \
     }
 
 TIMED(embedding_forward,
-      (real * out, const int *tokens, const real *wte, const real *wpe, int B, int Tn, int C),
-      (out, tokens, wte, wpe, B, Tn, C))
-TIMED(embedding_backward,
-      (real * dwte, real *dwpe, const real *dout, const int *tokens, int B, int Tn, int C),
-      (dwte, dwpe, dout, tokens, B, Tn, C))
-TIMED(layernorm_forward,
-      (real * out, real *mean, real *rstd, const real *inp, const real *w, const real *b, int N,
+      (void *ctx, real *out, const int *tokens, const real *wte, const real *wpe, int B, int Tn,
        int C),
-      (out, mean, rstd, inp, w, b, N, C))
+      (ctx, out, tokens, wte, wpe, B, Tn, C))
+TIMED(embedding_backward,
+      (void *ctx, real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int Tn,
+       int C),
+      (ctx, dwte, dwpe, dout, tokens, B, Tn, C))
+TIMED(layernorm_forward,
+      (void *ctx, real *out, real *mean, real *rstd, const real *inp, const real *w, const real *b,
+       int N, int C),
+      (ctx, out, mean, rstd, inp, w, b, N, C))
 TIMED(layernorm_backward,
-      (real * dinp, real *dw, real *db, const real *dout, const real *inp, const real *w,
+      (void *ctx, real *dinp, real *dw, real *db, const real *dout, const real *inp, const real *w,
        const real *mean, const real *rstd, int N, int C),
-      (dinp, dw, db, dout, inp, w, mean, rstd, N, C))
+      (ctx, dinp, dw, db, dout, inp, w, mean, rstd, N, C))
 TIMED(matmul_forward,
-      (real * out, const real *inp, const real *w, const real *b, int N, int C, int OC),
-      (out, inp, w, b, N, C, OC))
+      (void *ctx, real *out, const real *inp, const real *w, const real *b, int N, int C, int OC),
+      (ctx, out, inp, w, b, N, C, OC))
 TIMED(matmul_backward,
-      (real * dinp, real *dw, real *db, const real *dout, const real *inp, const real *w, int N,
-       int C, int OC),
-      (dinp, dw, db, dout, inp, w, N, C, OC))
-TIMED(attention_forward, (real * out, real *att, const real *qkv, int B, int Tn, int C, int NH),
-      (out, att, qkv, B, Tn, C, NH))
+      (void *ctx, real *dinp, real *dw, real *db, const real *dout, const real *inp, const real *w,
+       int N, int C, int OC),
+      (ctx, dinp, dw, db, dout, inp, w, N, C, OC))
+TIMED(attention_forward,
+      (void *ctx, real *out, real *att, const real *qkv, int B, int Tn, int C, int NH),
+      (ctx, out, att, qkv, B, Tn, C, NH))
 TIMED(attention_backward,
-      (real * dqkv, real *datt, const real *dout, const real *qkv, const real *att, int B, int Tn,
-       int C, int NH),
-      (dqkv, datt, dout, qkv, att, B, Tn, C, NH))
-TIMED(rows_gather_add, (real * out, const real *tab, const int *idx, int N, int K, int C),
-      (out, tab, idx, N, K, C))
-TIMED(rows_scatter_add, (real * dtab, const real *dout, const int *idx, int N, int K, int C),
-      (dtab, dout, idx, N, K, C))
-TIMED(rope_forward, (real * qkv, int B, int Tn, int C, int NH, int64_t p0), (qkv, B, Tn, C, NH, p0))
-TIMED(rope_backward, (real * dqkv, int B, int Tn, int C, int NH, int64_t p0),
-      (dqkv, B, Tn, C, NH, p0))
-TIMED(copy_blocks, (real * dst, size_t ds, const real *src, size_t ss, int B, size_t n),
-      (dst, ds, src, ss, B, n))
-TIMED(gelu_forward, (real * out, const real *inp, size_t n), (out, inp, n))
-TIMED(gelu_backward, (real * dinp, const real *inp, const real *dout, size_t n),
-      (dinp, inp, dout, n))
-TIMED(residual_forward, (real * out, const real *a, const real *b, size_t n), (out, a, b, n))
-TIMED(residual_backward, (real * da, real *db, const real *dout, size_t n), (da, db, dout, n))
-TIMED(crossentropy_forward, (real * bits, const real *logits, const int *targets, int N, int V),
-      (bits, logits, targets, N, V))
+      (void *ctx, real *dqkv, real *datt, const real *dout, const real *qkv, const real *att, int B,
+       int Tn, int C, int NH),
+      (ctx, dqkv, datt, dout, qkv, att, B, Tn, C, NH))
+TIMED(rows_gather_add, (void *ctx, real *out, const real *tab, const int *idx, int N, int K, int C),
+      (ctx, out, tab, idx, N, K, C))
+TIMED(rows_scatter_add,
+      (void *ctx, real *dtab, const real *dout, const int *idx, int N, int K, int C),
+      (ctx, dtab, dout, idx, N, K, C))
+TIMED(rope_forward, (void *ctx, real *qkv, int B, int Tn, int C, int NH, int64_t p0),
+      (ctx, qkv, B, Tn, C, NH, p0))
+TIMED(rope_backward, (void *ctx, real *dqkv, int B, int Tn, int C, int NH, int64_t p0),
+      (ctx, dqkv, B, Tn, C, NH, p0))
+TIMED(copy_blocks, (void *ctx, real *dst, size_t ds, const real *src, size_t ss, int B, size_t n),
+      (ctx, dst, ds, src, ss, B, n))
+TIMED(gelu_forward, (void *ctx, real *out, const real *inp, size_t n), (ctx, out, inp, n))
+TIMED(gelu_backward, (void *ctx, real *dinp, const real *inp, const real *dout, size_t n),
+      (ctx, dinp, inp, dout, n))
+TIMED(residual_forward, (void *ctx, real *out, const real *a, const real *b, size_t n),
+      (ctx, out, a, b, n))
+TIMED(residual_backward, (void *ctx, real *da, real *db, const real *dout, size_t n),
+      (ctx, da, db, dout, n))
+TIMED(crossentropy_forward,
+      (void *ctx, real *bits, const real *logits, const int *targets, int N, int V),
+      (ctx, bits, logits, targets, N, V))
 TIMED(crossentropy_backward,
-      (real * dlogits, const real *logits, const int *targets, const real *weights, int N, int V),
-      (dlogits, logits, targets, weights, N, V))
+      (void *ctx, real *dlogits, const real *logits, const int *targets, const real *weights, int N,
+       int V),
+      (ctx, dlogits, logits, targets, weights, N, V))
 TIMED(adamw_update,
-      (real * p, const real *g, real *m, real *v, size_t n, float lr, float b1, float b2, float eps,
-       float wd, float gs, int t),
-      (p, g, m, v, n, lr, b1, b2, eps, wd, gs, t))
+      (void *ctx, real *p, const real *g, real *m, real *v, size_t n, float lr, float b1, float b2,
+       float eps, float wd, float gs, int t),
+      (ctx, p, g, m, v, n, lr, b1, b2, eps, wd, gs, t))
 TIMED(adamw_update_rows,
-      (real * p, real *g, real *m, real *v, const int *rows, int nr, int C, float lr, float b1,
-       float b2, float eps, float wd, float gs, int t),
-      (p, g, m, v, rows, nr, C, lr, b1, b2, eps, wd, gs, t))
+      (void *ctx, real *p, real *g, real *m, real *v, const int *rows, int nr, int C, float lr,
+       float b1, float b2, float eps, float wd, float gs, int t),
+      (ctx, p, g, m, v, rows, nr, C, lr, b1, b2, eps, wd, gs, t))
 
 // sum_of_squares returns a value (and synchronises): timed the same way
-template <int S> double timed_sum_of_squares(const real *x, size_t n) {
-    int k = begin("sum_of_squares");
-    double r = T.inner[S]->sum_of_squares(x, n);
-    end(k);
+template <int S> double timed_sum_of_squares(void *ctx, const real *x, size_t n) {
+    int k = begin(ctx, "sum_of_squares");
+    double r = T.inner[S]->sum_of_squares(ctx, x, n);
+    end(ctx, k);
     return r;
 }
 
-template <int S> double timed_sum_of_squares_rows(const real *x, const int *rows, int nr, int C) {
-    int k = begin("sum_of_squares_rows");
-    double r = T.inner[S]->sum_of_squares_rows(x, rows, nr, C);
-    end(k);
+template <int S>
+double timed_sum_of_squares_rows(void *ctx, const real *x, const int *rows, int nr, int C) {
+    int k = begin(ctx, "sum_of_squares_rows");
+    double r = T.inner[S]->sum_of_squares_rows(ctx, x, rows, nr, C);
+    end(ctx, k);
     return r;
 }
 

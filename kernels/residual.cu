@@ -48,17 +48,18 @@ __global__ void residual_backward_kernel(float *da, float *db, const float *dout
         }
 }
 
-void cuda_residual_forward(real *out, const real *a, const real *b, size_t n) {
+void cuda_residual_forward(void *ctx, real *out, const real *a, const real *b, size_t n) {
     if (!n) return;
     bool vec4 = cuda_aligned16(out) && cuda_aligned16(a) && cuda_aligned16(b);
-    residual_forward_kernel<<<cuda_grid(n / 4, 256), 256, 0, cuda_stream()>>>(out, a, b, n, vec4);
+    residual_forward_kernel<<<cuda_grid(n / 4, 256), 256, 0, cuda_stream(ctx)>>>(out, a, b, n,
+                                                                                 vec4);
     CUDA_LAUNCH_CHECK();
 }
 
-void cuda_residual_backward(real *da, real *db, const real *dout, size_t n) {
+void cuda_residual_backward(void *ctx, real *da, real *db, const real *dout, size_t n) {
     if (!n) return;
     bool vec4 = cuda_aligned16(da) && cuda_aligned16(db) && cuda_aligned16(dout);
-    residual_backward_kernel<<<cuda_grid(n / 4, 256), 256, 0, cuda_stream()>>>(da, db, dout, n,
-                                                                               vec4);
+    residual_backward_kernel<<<cuda_grid(n / 4, 256), 256, 0, cuda_stream(ctx)>>>(da, db, dout, n,
+                                                                                  vec4);
     CUDA_LAUNCH_CHECK();
 }

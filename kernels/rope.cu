@@ -22,17 +22,19 @@ __global__ void rope_kernel(float *qkv, int N, int T, int C, int NH, int64_t pos
     }
 }
 
-static void rope_launch(real *qkv, int B, int T, int C, int NH, int64_t pos0, double sign) {
+static void rope_launch(void *ctx, real *qkv, int B, int T, int C, int NH, int64_t pos0,
+                        double sign) {
     size_t total = (size_t)B * T * C; // rows x 2 NH heads x hs/2 pairs
     if (!total) return;
-    rope_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream()>>>(qkv, B * T, T, C, NH, pos0, sign);
+    rope_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream(ctx)>>>(qkv, B * T, T, C, NH, pos0,
+                                                                     sign);
     CUDA_LAUNCH_CHECK();
 }
 
-void cuda_rope_forward(real *qkv, int B, int T, int C, int NH, int64_t pos0) {
-    rope_launch(qkv, B, T, C, NH, pos0, 1.0);
+void cuda_rope_forward(void *ctx, real *qkv, int B, int T, int C, int NH, int64_t pos0) {
+    rope_launch(ctx, qkv, B, T, C, NH, pos0, 1.0);
 }
 
-void cuda_rope_backward(real *dqkv, int B, int T, int C, int NH, int64_t pos0) {
-    rope_launch(dqkv, B, T, C, NH, pos0, -1.0);
+void cuda_rope_backward(void *ctx, real *dqkv, int B, int T, int C, int NH, int64_t pos0) {
+    rope_launch(ctx, dqkv, B, T, C, NH, pos0, -1.0);
 }

@@ -33,16 +33,19 @@ __global__ void rows_scatter_add_kernel(float *dtable, const float *dout, const 
     }
 }
 
-void cuda_rows_gather_add(real *out, const real *table, const int *idx, int N, int K, int C) {
+void cuda_rows_gather_add(void *ctx, real *out, const real *table, const int *idx, int N, int K,
+                          int C) {
     size_t total = (size_t)N * C;
     if (!total || K <= 0) return;
-    rows_gather_add_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream()>>>(out, table, idx, N, K,
-                                                                             C);
+    rows_gather_add_kernel<<<cuda_grid(total, 256), 256, 0, cuda_stream(ctx)>>>(out, table, idx, N,
+                                                                                K, C);
     CUDA_LAUNCH_CHECK();
 }
 
-void cuda_rows_scatter_add(real *dtable, const real *dout, const int *idx, int N, int K, int C) {
+void cuda_rows_scatter_add(void *ctx, real *dtable, const real *dout, const int *idx, int N, int K,
+                           int C) {
     if (N <= 0 || K <= 0 || C <= 0) return;
-    rows_scatter_add_kernel<<<(C + 127) / 128, 128, 0, cuda_stream()>>>(dtable, dout, idx, N, K, C);
+    rows_scatter_add_kernel<<<(C + 127) / 128, 128, 0, cuda_stream(ctx)>>>(dtable, dout, idx, N, K,
+                                                                           C);
     CUDA_LAUNCH_CHECK();
 }

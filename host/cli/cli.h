@@ -62,6 +62,13 @@ int cli_parse_orders(const char *arg, int **orders, size_t *n);
 /* baseline_plan.on_row for a terminal: ctx points to an int, non-zero to draw. */
 void cli_baseline_progress(void *ctx, size_t i, size_t n, const char *name);
 
+/* What a command's option parser returns: go on, an error it printed (cli_error's return
+ * value), or --help shown. cli_parse_exit gives the command's exit code when it stops. */
+enum { CLI_GO_ON = 0, CLI_FAILED = 1, CLI_HELP_SHOWN = 2 };
+static inline int cli_parse_exit(int parsed) {
+    return parsed == CLI_HELP_SHOWN ? 0 : 1;
+}
+
 /* Prints "mdlbench: <msg>" on stderr and returns the exit code for errors (1). */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -76,5 +83,15 @@ int cli_parse_threads(const char *arg, int *threads);
 
 /* Sets the OpenMP and OpenBLAS thread counts; 0 means all cores. Returns the count. */
 int cli_set_threads(int threads);
+
+/* HDF5 1.10 can loop for ever on a damaged file (a variable-length string whose heap
+ * entry points back into itself: found by tests/fuzz/fuzz_h5.c, results/reliability.md).
+ * A read that should take seconds is guarded by a watchdog: after `seconds` it prints the
+ * message (formatted now, written from the signal handler with a newline) and exits 1.
+ * Nothing is written before a guarded read, so nothing is lost. The timeout comes from the
+ * environment variable env_name when it holds a positive number. */
+long cli_timeout_seconds(const char *env_name, long fallback);
+void cli_watchdog_start(long seconds, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_watchdog_stop(void);
 
 #endif

@@ -80,7 +80,17 @@ void cli_baseline_progress(void *ctx, size_t i, size_t n, const char *name) {
     if (*(int *)ctx) fprintf(stderr, "\r\033[Kbaselines %zu/%zu: %s", i + 1, n, name);
 }
 
-int cmd_baselines(int argc, char **argv) {
+/* The options of `baselines`. */
+typedef struct baselines_options {
+    const char **paths; /* --corpus, or the default corpus */
+    size_t n_paths;
+    const char *codecs, *orders, *output;
+    report_format fmt;
+    baseline_plan plan; /* the timing and per-document choices; codecs and orders later */
+    int quiet;
+} baselines_options;
+
+static int parse_options(baselines_options *o, int argc, char **argv) {
     enum { OPT_CORPUS = 256, OPT_CODECS, OPT_ORDERS, OPT_ITER, OPT_MINTIME, OPT_NODOCS };
     static const struct option longopts[] = {{"corpus", required_argument, 0, OPT_CORPUS},
                                              {"codecs", required_argument, 0, OPT_CODECS},
@@ -93,141 +103,143 @@ int cmd_baselines(int argc, char **argv) {
                                              {"quiet", no_argument, 0, 'q'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
-    const char **paths = NULL;
-    size_t n_paths = 0;
-    const char *codecs_arg = "default", *orders_arg = "0,1,2,3", *output = NULL;
-    report_format fmt = FMT_TEXT;
-    baseline_plan plan = {.timing = {3, 0.5}, .per_document = 1};
-    int quiet = 0, rc = 1;
+    *o = (baselines_options){.codecs = "default",
+                             .orders = "0,1,2,3",
+                             .fmt = FMT_TEXT,
+                             .plan = {.timing = {3, 0.5}, .per_document = 1}};
     optind = 1;
     opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":o:f:qh", longopts, NULL)) != -1) {
         switch (ch) {
-        case OPT_CORPUS: {
-            const char **grown = realloc(paths, (n_paths + 1) * sizeof *grown);
-            if (!grown) return cli_error("out of memory");
-            paths = grown;
-            paths[n_paths++] = optarg;
+        case OPT_CORPUS:
+            if (cli_push_arg(&o->paths, &o->n_paths, optarg)) return cli_error("out of memory");
             break;
-        }
         case OPT_CODECS:
-            codecs_arg = optarg;
+            o->codecs = optarg;
             break;
         case OPT_ORDERS:
-            orders_arg = optarg;
+            o->orders = optarg;
             break;
         case OPT_ITER:
-            if (sscanf(optarg, "%d", &plan.timing.iterations) != 1 || plan.timing.iterations < 1) {
-                free(paths);
+            if (sscanf(optarg, "%d", &o->plan.timing.iterations) != 1 ||
+                o->plan.timing.iterations < 1)
                 return cli_error("--iterations %s: expected a positive whole number", optarg);
-            }
             break;
         case OPT_MINTIME:
-            if (sscanf(optarg, "%lf", &plan.timing.min_seconds) != 1 ||
-                !(plan.timing.min_seconds >= 0)) {
-                free(paths);
+            if (sscanf(optarg, "%lf", &o->plan.timing.min_seconds) != 1 ||
+                !(o->plan.timing.min_seconds >= 0))
                 return cli_error("--min-time %s: expected seconds, 0 or more", optarg);
-            }
             break;
         case OPT_NODOCS:
-            plan.per_document = 0;
+            o->plan.per_document = 0;
             break;
         case 'o':
-            output = optarg;
+            o->output = optarg;
             break;
         case 'f':
-            if (cli_parse_format(optarg, &fmt) != 0) {
-                free(paths);
-                return 1;
-            }
+            if (cli_parse_format(optarg, &o->fmt) != 0) return CLI_FAILED;
             break;
         case 'q':
-            quiet = 1;
+            o->quiet = 1;
             break;
         case 'h':
             baselines_usage(stdout);
-            free(paths);
-            return 0;
+            return CLI_HELP_SHOWN;
         case ':':
-            free(paths);
             return cli_error("baselines: option %s needs a value", argv[optind - 1]);
         default:
-            free(paths);
             return cli_error("baselines: unknown option %s (see --help)", argv[optind - 1]);
         }
     }
-    if (optind < argc) {
-        free(paths);
+    if (optind < argc)
         return cli_error("baselines: unexpected argument '%s' (corpus paths go after --corpus)",
                          argv[optind]);
-    }
-    static const char *default_corpus[] = {MDL_DEFAULT_CORPUS};
-    const char *const *corpus_paths = n_paths ? paths : default_corpus;
-    size_t n_corpus = n_paths ? n_paths : 1;
+    if (o->n_paths == 0 && cli_push_arg(&o->paths, &o->n_paths, MDL_DEFAULT_CORPUS))
+        return cli_error("out of memory");
+    return CLI_GO_ON;
+}
 
-    codec_spec *specs = NULL;
-    int *orders = NULL;
-    corpus c = {0};
-    baseline_set set = {0};
-    results_writer *w = NULL;
-    char *command_line = NULL;
+/* What a `baselines` run holds. */
+typedef struct baselines_job {
+    baselines_options o;
+    codec_spec *specs;
+    int *orders;
+    corpus c;
+    baseline_set set;
+    results_writer *w;
+    char *command_line;
+} baselines_job;
+
+/* The codecs, the orders and the corpus; -o checked against every input, then created. */
+static int prepare(baselines_job *j, int argc, char **argv) {
+    baselines_options *o = &j->o;
     mdl_err err;
-    /* every input is checked before anything is written */
-    if (cli_parse_codecs(codecs_arg, &specs, &plan.n_codecs) != 0 ||
-        cli_parse_orders(orders_arg, &orders, &plan.n_orders) != 0)
-        goto done;
-    plan.codecs = specs;
-    plan.orders = orders;
-    if (corpus_load(&c, corpus_paths, n_corpus, &err) != 0) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    if (output) {
-        /* the corpus arguments, then each document (a symlink's target may lie elsewhere) */
-        if (cli_check_output_file("-o", output, corpus_paths, n_corpus) != 0) goto done;
-        for (size_t i = 0; i < c.n_docs; i++)
-            if (cli_check_output_file("-o", output, (const char *const *)&c.docs[i].name, 1) != 0)
-                goto done;
-        command_line = cli_join_args(argc + 1, argv - 1);
-        run_meta meta = {
-            mdl_version, mdl_git_commit, command_line ? command_line : "", "", 0, "cpu", 1};
-        if (results_create(&w, output, &meta, &c, &err) != 0) {
-            cli_error("%s", err.msg);
-            goto done;
-        }
-    }
-    int show = !quiet && isatty(2);
-    plan.on_row = cli_baseline_progress;
-    plan.ctx = &show;
-    int mrc = baselines_measure(&c, &plan, &set, &err);
+    if (cli_parse_codecs(o->codecs, &j->specs, &o->plan.n_codecs) != 0 ||
+        cli_parse_orders(o->orders, &j->orders, &o->plan.n_orders) != 0)
+        return 1;
+    o->plan.codecs = j->specs;
+    o->plan.orders = j->orders;
+    if (corpus_load(&j->c, o->paths, o->n_paths, &err) != 0) return cli_error("%s", err.msg);
+    if (!o->output) return 0;
+    /* the corpus arguments, then each document (a symlink's target may lie elsewhere) */
+    if (cli_check_output_file("-o", o->output, o->paths, o->n_paths) != 0) return 1;
+    for (size_t i = 0; i < j->c.n_docs; i++)
+        if (cli_check_output_file("-o", o->output, (const char *const *)&j->c.docs[i].name, 1))
+            return 1;
+    j->command_line = cli_join_args(argc + 1, argv - 1);
+    run_meta meta = {
+        mdl_version, mdl_git_commit, j->command_line ? j->command_line : "", "", 0, "cpu", 1};
+    if (results_create(&j->w, o->output, &meta, &j->c, &err) != 0) return cli_error("%s", err.msg);
+    return 0;
+}
+
+/* Measures every codec and context model, with a progress line on a terminal. */
+static int measure(baselines_job *j) {
+    int show = !j->o.quiet && isatty(2);
+    j->o.plan.on_row = cli_baseline_progress;
+    j->o.plan.ctx = &show;
+    mdl_err err;
+    int rc = baselines_measure(&j->c, &j->o.plan, &j->set, &err);
     if (show) fprintf(stderr, "\r\033[K");
-    if (mrc != 0) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    if (w && (results_write_baselines(w, &set, &plan.timing, &err) != 0 ||
-              (rc = results_commit(w, &err), w = NULL, rc) != 0)) {
-        rc = 1;
-        cli_error("%s", err.msg);
-        goto done;
+    return rc != 0 ? cli_error("%s", err.msg) : 0;
+}
+
+/* The results file (when -o was given), committed, then the table on stdout. */
+static int write_results(baselines_job *j) {
+    mdl_err err;
+    if (j->w) {
+        int rc = results_write_baselines(j->w, &j->set, &j->o.plan.timing, &err);
+        if (rc == 0) {
+            rc = results_commit(j->w, &err);
+            j->w = NULL;
+        }
+        if (rc != 0) return cli_error("%s", err.msg);
     }
     char label[512];
-    snprintf(label, sizeof label, "%s%s", corpus_paths[0], n_corpus > 1 ? " (+more)" : "");
-    if (fmt == FMT_JSON) {
-        print_baseline_json(stdout, &set, label);
+    snprintf(label, sizeof label, "%s%s", j->o.paths[0], j->o.n_paths > 1 ? " (+more)" : "");
+    if (j->o.fmt == FMT_JSON) {
+        print_baseline_json(stdout, &j->set, label);
         printf("\n");
     } else {
-        print_baseline_table(stdout, fmt, &set, label);
+        print_baseline_table(stdout, j->o.fmt, &j->set, label);
     }
-    rc = 0;
-done:
-    if (w) results_discard(w);
-    baseline_set_free(&set);
-    corpus_free(&c);
-    free(specs);
-    free(orders);
-    free(paths);
-    free(command_line);
+    return 0;
+}
+
+int cmd_baselines(int argc, char **argv) {
+    baselines_job j = {0};
+    int rc = parse_options(&j.o, argc, argv);
+    if (rc != CLI_GO_ON)
+        rc = cli_parse_exit(rc);
+    else if (prepare(&j, argc, argv) != 0 || measure(&j) != 0 || write_results(&j) != 0)
+        rc = 1;
+    if (j.w) results_discard(j.w);
+    baseline_set_free(&j.set);
+    corpus_free(&j.c);
+    free(j.specs);
+    free(j.orders);
+    free(j.o.paths);
+    free(j.command_line);
     return rc;
 }

@@ -2,10 +2,12 @@
 
 #include <cblas.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cli_error(const char *fmt, ...) {
     va_list ap;
@@ -64,4 +66,38 @@ int cli_parse_format(const char *arg, report_format *fmt) {
     }
     cli_error("--format %s: expected text, markdown, csv or json", arg);
     return -1;
+}
+
+/* ---- the watchdog over HDF5 reads ---------------------------------------------------- */
+
+static char watchdog_msg[4200]; /* "mdlbench: ...", a path and a reason */
+
+static void on_watchdog(int sig) {
+    (void)sig;
+    (void)!write(2, watchdog_msg, strlen(watchdog_msg));
+    _exit(1);
+}
+
+long cli_timeout_seconds(const char *env_name, long fallback) {
+    const char *env = getenv(env_name);
+    return env && atol(env) > 0 ? atol(env) : fallback;
+}
+
+void cli_watchdog_start(long seconds, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(watchdog_msg, sizeof watchdog_msg - 1, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0                                 ? 0
+                 : (size_t)n < sizeof watchdog_msg - 1 ? (size_t)n
+                                                       : sizeof watchdog_msg - 2;
+    watchdog_msg[len] = '\n';
+    watchdog_msg[len + 1] = '\0';
+    signal(SIGALRM, on_watchdog);
+    alarm((unsigned)(seconds < 86400 ? seconds : 86400));
+}
+
+void cli_watchdog_stop(void) {
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
 }

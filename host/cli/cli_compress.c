@@ -86,7 +86,7 @@ static int parse(compress_options *o, int argc, char **argv) {
             o->device = optarg;
             break;
         case OPT_THREADS:
-            if (cli_parse_threads(optarg, &o->threads) != 0) return 1;
+            if (cli_parse_threads(optarg, &o->threads) != 0) return CLI_FAILED;
             break;
         case 'f':
             o->force = 1;
@@ -96,7 +96,7 @@ static int parse(compress_options *o, int argc, char **argv) {
             break;
         case 'h':
             compress_usage(stdout);
-            return -1;
+            return CLI_HELP_SHOWN;
         case ':':
             return cli_error("compress: option %s needs a value", argv[optind - 1]);
         default:
@@ -109,7 +109,7 @@ static int parse(compress_options *o, int argc, char **argv) {
     if (!o->output) return cli_error("compress: -o FILE.mdl is required");
     if (strcmp(o->device, "cpu") && strcmp(o->device, "cuda") && strcmp(o->device, "auto"))
         return cli_error("--device %s: expected cpu, cuda or auto", o->device);
-    return 0;
+    return CLI_GO_ON;
 }
 
 static int load_config(mdl_config *cfg, const compress_options *o) {
@@ -151,7 +151,7 @@ typedef struct compress_job {
     corpus c;
     char **names;
     char *yaml;
-    const mdl_ops *ops;
+    const mdl_backend *be;
     char device[256];
     int threads;
 } compress_job;
@@ -164,8 +164,8 @@ static int prepare(compress_job *j) {
     if (check_output(&j->o) != 0) return 1;
     if (!(j->yaml = config_to_yaml(&j->cfg, &err))) return cli_error("%s", err.msg);
     j->threads = cli_set_threads(j->o.threads);
-    j->ops = cli_select_backend(j->o.device, &j->cfg, j->threads, j->device, sizeof j->device);
-    return j->ops ? 0 : 1;
+    j->be = cli_select_backend(j->o.device, &j->cfg, j->threads, j->device, sizeof j->device);
+    return j->be ? 0 : 1;
 }
 
 static int write_container(compress_job *j, const uint8_t *payload, size_t n, const codec_stats *st,
@@ -217,9 +217,9 @@ static void print_summary(const compress_job *j, const codec_stats *st, size_t p
 int cmd_compress(int argc, char **argv) {
     compress_job j = {0};
     int rc = parse(&j.o, argc, argv);
-    if (rc < 0)
-        rc = 0;
-    else if (rc == 0 && dist_world() > 1)
+    if (rc != CLI_GO_ON)
+        rc = cli_parse_exit(rc);
+    else if (dist_world() > 1)
         rc = cli_error("compress runs on one rank (mpirun -np 1)");
     else if (rc == 0)
         rc = prepare(&j);
@@ -231,7 +231,7 @@ int cmd_compress(int argc, char **argv) {
         size_t n = 0;
         codec_stats st;
         mdl_err err;
-        rc = codec_encode(&j.cfg, &j.c, j.ops, &hooks, &payload, &n, &st, &err) != 0
+        rc = codec_encode(&j.cfg, &j.c, j.be, &hooks, &payload, &n, &st, &err) != 0
                  ? cli_error("%s", err.msg)
                  : 0;
         compress_progress_finish(&prog);
@@ -244,5 +244,6 @@ int cmd_compress(int argc, char **argv) {
     if (j.c.docs) corpus_free(&j.c);
     free(j.yaml);
     free(j.o.inputs), free(j.o.sets);
+    if (j.be) cli_release_backend(j.be);
     return rc;
 }

@@ -70,7 +70,7 @@ static int parse(decompress_options *o, int argc, char **argv) {
             o->device = optarg;
             break;
         case OPT_THREADS:
-            if (cli_parse_threads(optarg, &o->threads) != 0) return 1;
+            if (cli_parse_threads(optarg, &o->threads) != 0) return CLI_FAILED;
             break;
         case 'f':
             o->force = 1;
@@ -80,7 +80,7 @@ static int parse(decompress_options *o, int argc, char **argv) {
             break;
         case 'h':
             decompress_usage(stdout);
-            return -1;
+            return CLI_HELP_SHOWN;
         case ':':
             return cli_error("decompress: option %s needs a value", argv[optind - 1]);
         default:
@@ -93,7 +93,7 @@ static int parse(decompress_options *o, int argc, char **argv) {
     if (!o->output) return cli_error("decompress: -o OUTPUT is required");
     if (strcmp(o->device, "cpu") && strcmp(o->device, "cuda") && strcmp(o->device, "auto"))
         return cli_error("--device %s: expected cpu, cuda or auto", o->device);
-    return 0;
+    return CLI_GO_ON;
 }
 
 /* What this run can reproduce: the file's backend, precision and thread count, asked for
@@ -192,7 +192,7 @@ typedef struct decompress_job {
     mdlz_header h;
     uint8_t *payload, *data;
     mdl_config cfg;
-    const mdl_ops *ops;
+    const mdl_backend *be;
     char device[256];
     int as_dir;
 } decompress_job;
@@ -212,11 +212,11 @@ static int prepare(decompress_job *j) {
         return cli_error("%s: out of memory for %llu decoded bytes", j->o.input,
                          (unsigned long long)j->h.n_bytes);
     threads = cli_set_threads(threads);
-    j->ops = cli_select_backend(device, &j->cfg, threads, j->device, sizeof j->device);
-    if (j->ops && strcmp(j->device, j->h.device) != 0)
+    j->be = cli_select_backend(device, &j->cfg, threads, j->device, sizeof j->device);
+    if (j->be && strcmp(j->device, j->h.device) != 0)
         fprintf(stderr, "mdlbench: note: %s was made on %s, this is %s\n", j->o.input, j->h.device,
                 j->device);
-    return j->ops ? 0 : 1;
+    return j->be ? 0 : 1;
 }
 
 static int decode(decompress_job *j) {
@@ -225,7 +225,7 @@ static int decode(decompress_job *j) {
     preq_hooks hooks = compress_progress_hooks(&prog);
     codec_stats st;
     mdl_err err;
-    int rc = codec_decode(&j->cfg, j->h.sizes, (size_t)j->h.n_docs, j->ops, &hooks, j->payload,
+    int rc = codec_decode(&j->cfg, j->h.sizes, (size_t)j->h.n_docs, j->be, &hooks, j->payload,
                           (size_t)j->h.payload_bytes, j->data, &st, &err);
     compress_progress_finish(&prog);
     if (rc != 0) return cli_error("%s: %s", j->o.input, err.msg);
@@ -244,12 +244,13 @@ static int decode(decompress_job *j) {
 int cmd_decompress(int argc, char **argv) {
     decompress_job j = {0};
     int rc = parse(&j.o, argc, argv);
-    if (rc < 0) return 0;
-    if (rc == 0 && dist_world() > 1) rc = cli_error("decompress runs on one rank (mpirun -np 1)");
+    if (rc != CLI_GO_ON) return cli_parse_exit(rc);
+    if (dist_world() > 1) rc = cli_error("decompress runs on one rank (mpirun -np 1)");
     if (rc == 0) rc = prepare(&j);
     if (rc == 0) rc = decode(&j);
     mdlz_header_free(&j.h);
     free(j.payload), free(j.data);
+    if (j.be) cli_release_backend(j.be);
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "baseline_print.h"
 #include "cli.h"
 #include "text_out.h"
+#include "results_documents_read.h"
 #include "results_two_part.h"
 
 typedef enum { SORT_NAME, SORT_BYTES, SORT_PREQ_BITS, SORT_PREQ_BPB, SORT_FINAL_BPB } sort_key;

@@ -44,9 +44,9 @@ static const char *data_dir(char *buf, size_t n, const char *what) {
     if (len > 0) {
         exe[len] = '\0';
         snprintf(buf, n, "%s/../share/mdlbench/%s", dirname(exe), what);
-        char real[PATH_MAX];
-        if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) && realpath(buf, real)) {
-            snprintf(buf, n, "%s (installed)", real);
+        char resolved[PATH_MAX];
+        if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) && realpath(buf, resolved)) {
+            snprintf(buf, n, "%s (installed)", resolved);
             return buf;
         }
     }
@@ -120,8 +120,7 @@ int cmd_info(int argc, char **argv) {
         char desc[256];
         if (cuda_device_describe(i, desc, sizeof desc) == 0) printf("    [%d] %s\n", i, desc);
     }
-    /* cuda_build_version() is "none (CPU-only build)" without the CUDA backend */
-    int has_cuda = strncmp(cuda_build_version(), "none", 4) != 0;
+    int has_cuda = cuda_built();
     printf("  backends     cpu%s\n", !has_cuda    ? " (built without CUDA)"
                                      : n_gpu == 0 ? ", cuda-fp32, cuda-bf16 (no usable GPU here)"
                                                   : ", cuda-fp32, cuda-bf16");

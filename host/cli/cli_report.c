@@ -356,11 +356,13 @@ static int read_pass_table(const char *path, pass_table *t) {
     if (has == 0) return cli_error("%s: no model run in this file (no /passes or /summary)", path);
     run_summary s;
     if (results_read_summary(path, &s, &err) != 0) return cli_error("%s", err.msg);
-    if (!(t->rows = malloc(sizeof *t->rows))) return cli_error("out of memory");
+    if (!(t->rows = malloc(sizeof *t->rows)) || !(t->pass = malloc(sizeof *t->pass)))
+        return cli_error("out of memory");
     t->bytes = s.corpus_bytes;
     t->heldout_bytes = s.heldout_bytes;
-    t->rows[0] = (pass_read_row){1, s.preq_bits, s.final_bits,
-                                 s.heldout_bytes ? s.heldout_bpb * (double)s.heldout_bytes : NAN};
+    t->pass[0] = 1;
+    t->rows[0] = (pass_row){s.preq_bits, s.final_bits,
+                            s.heldout_bytes ? s.heldout_bpb * (double)s.heldout_bytes : NAN};
     t->n = 1;
     return 0;
 }
@@ -381,8 +383,8 @@ static void print_pass_table(report_format fmt, const char *path, const pass_tab
         printf(", \"bytes\": %llu, \"heldout_bytes\": %llu, \"passes\": [",
                (unsigned long long)t->bytes, (unsigned long long)t->heldout_bytes);
         for (size_t i = 0; i < t->n; i++) {
-            const pass_read_row *r = &t->rows[i];
-            printf("%s{\"pass\": %lld, \"train_bits\": ", i ? ", " : "", (long long)r->pass);
+            const pass_row *r = &t->rows[i];
+            printf("%s{\"pass\": %lld, \"train_bits\": ", i ? ", " : "", (long long)t->pass[i]);
             json_print_number(stdout, r->train_bits, 0);
             printf(", \"train_bpb\": ");
             json_print_number(stdout, per_byte(r->train_bits, t->bytes), 0);
@@ -401,8 +403,9 @@ static void print_pass_table(report_format fmt, const char *path, const pass_tab
     }
     if (fmt == FMT_CSV) { /* one header for all files (print_passes) */
         for (size_t i = 0; i < t->n; i++) {
-            const pass_read_row *r = &t->rows[i];
-            printf("\"%s\",%lld,", path, (long long)r->pass);
+            const pass_row *r = &t->rows[i];
+            out_csv_field(stdout, path);
+            printf(",%lld,", (long long)t->pass[i]);
             csv_number(r->train_bits);
             printf(",");
             csv_number(per_byte(r->train_bits, t->bytes));
@@ -419,17 +422,17 @@ static void print_pass_table(report_format fmt, const char *path, const pass_tab
         return;
     }
     int md = fmt == FMT_MARKDOWN;
+    if (md) printf("Passes of ");
+    out_text(stdout, path);
     if (md)
-        printf("Passes of %s\n\n| pass | train bpb | eval bpb | held-out bpb |\n"
-               "|---:|---:|---:|---:|\n",
-               path);
+        printf("\n\n| pass | train bpb | eval bpb | held-out bpb |\n|---:|---:|---:|---:|\n");
     else
-        printf("%s\n%6s %12s %12s %12s\n", path, "pass", "train_bpb", "eval_bpb", "heldout_bpb");
+        printf("\n%6s %12s %12s %12s\n", "pass", "train_bpb", "eval_bpb", "heldout_bpb");
     for (size_t i = 0; i < t->n; i++) {
-        const pass_read_row *r = &t->rows[i];
+        const pass_row *r = &t->rows[i];
         double v[3] = {per_byte(r->train_bits, t->bytes), per_byte(r->eval_bits, t->bytes),
                        per_byte(r->heldout_bits, t->heldout_bytes)};
-        printf(md ? "| %lld |" : "%6lld", (long long)r->pass);
+        printf(md ? "| %lld |" : "%6lld", (long long)t->pass[i]);
         for (int j = 0; j < 3; j++) {
             char cell[32];
             if (isnan(v[j]))
@@ -464,28 +467,14 @@ static int report_passes(report_format fmt, char **paths, int n) {
     return rc;
 }
 
-/* HDF5 1.10 can loop for ever on a damaged file (a variable-length string whose heap
- * entry points back into itself: found by tests/fuzz/fuzz_h5.c, results/reliability.md).
- * Results files read in milliseconds, so reading that takes MDL_REPORT_TIMEOUT seconds
- * (default 60) per file ends the command with one line instead of hanging. */
-static char watchdog_msg[160];
-
-static void on_watchdog(int sig) {
-    (void)sig;
-    (void)!write(2, watchdog_msg, strlen(watchdog_msg));
-    _exit(1);
-}
-
+/* Results files read in milliseconds: MDL_REPORT_TIMEOUT seconds (default 60) per file
+ * end the command with one line instead of hanging on a damaged one (cli.h). */
 static void start_watchdog(int n_files) {
-    const char *env = getenv("MDL_REPORT_TIMEOUT");
-    long per_file = env && atol(env) > 0 ? atol(env) : 60;
-    long total = per_file * (n_files > 0 ? n_files : 1);
-    snprintf(watchdog_msg, sizeof watchdog_msg,
-             "mdlbench: report: reading the results files took over %ld s: one of them is "
-             "probably damaged (HDF5 can loop on a damaged file)\n",
-             total);
-    signal(SIGALRM, on_watchdog);
-    alarm((unsigned)(total < 86400 ? total : 86400));
+    long total = cli_timeout_seconds("MDL_REPORT_TIMEOUT", 60) * (n_files > 0 ? n_files : 1);
+    cli_watchdog_start(total,
+                       "mdlbench: report: reading the results files took over %ld s: one of "
+                       "them is probably damaged (HDF5 can loop on a damaged file)",
+                       total);
 }
 
 int cmd_report(int argc, char **argv) {

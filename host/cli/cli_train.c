@@ -20,9 +20,6 @@
 #include "device.h"
 #include "dist.h"
 #include "extract.h"
-#ifdef MDL_HAVE_CUDA
-#include "cuda_backend.h"
-#endif
 #include "model.h"
 #include "output_path.h"
 #include "prequential.h"
@@ -158,7 +155,7 @@ static int parse_options(train_options *o, int argc, char **argv) {
             o->device = optarg;
             break;
         case OPT_THREADS:
-            if (cli_parse_threads(optarg, &o->threads) != 0) return 1;
+            if (cli_parse_threads(optarg, &o->threads) != 0) return CLI_FAILED;
             break;
         case 'q':
             o->quiet = 1;
@@ -172,7 +169,7 @@ static int parse_options(train_options *o, int argc, char **argv) {
             break;
         case 'h':
             train_usage(stdout, argv[0]);
-            return -1;
+            return CLI_HELP_SHOWN;
         case ':':
             return cli_error("%s: option %s needs a value", argv[0], argv[optind - 1]);
         default:
@@ -192,7 +189,7 @@ static int parse_options(train_options *o, int argc, char **argv) {
         snprintf(o->default_ckpt_dir, n, "%s.ckpt", o->output);
         o->checkpoint_dir = o->default_ckpt_dir;
     }
-    return 0;
+    return CLI_GO_ON;
 }
 
 /* corpus.holdout's comma-separated globs join the --holdout ones (empty items skipped). */
@@ -261,14 +258,22 @@ static int keep_partial(run_state *st, const char *output) {
     return code;
 }
 
-/* --resume: a checkpoint file, a directory (its newest checkpoint), or auto (the newest in
- * the checkpoint directory, if any). 0: loaded, 1: nothing to resume (auto), -1: error. */
 /* One checkpoint file checked against this run: 0 (cp filled), or -1 after the message.
- * *damaged tells a file that cannot be read from one made for another run. */
+ * *damaged tells a file that cannot be read from one made for another run. The read runs
+ * under the watchdog (cli.h): MDL_CHECKPOINT_TIMEOUT seconds, default 600, a hundred
+ * times what the largest ladder model's checkpoint takes. */
 static int load_checkpoint(const char *path, const char *yaml, const corpus *c, preq_checkpoint *cp,
                            int *damaged, mdl_err *err) {
     *damaged = 0;
-    if (checkpoint_read(path, cp, err) != 0) return *damaged = 1, -1;
+    long limit = cli_timeout_seconds("MDL_CHECKPOINT_TIMEOUT", 600);
+    cli_watchdog_start(limit,
+                       "mdlbench: --resume: reading %s took over %ld s: the file is probably "
+                       "damaged (HDF5 can loop on a damaged file); move it away and --resume "
+                       "auto takes the checkpoint before it",
+                       path, limit);
+    int read = checkpoint_read(path, cp, err);
+    cli_watchdog_stop();
+    if (read != 0) return *damaged = 1, -1;
     int rc = 0;
     if (strcmp(cp->config_yaml, yaml) != 0)
         rc = mdl_fail(err,
@@ -467,7 +472,7 @@ typedef struct job {
     stream_layout lay;
     char *yaml, *identity_yaml;
     char device[128];
-    const mdl_ops *ops;
+    const mdl_backend *be;
     codec_spec *specs;
     int *orders;
     baseline_plan plan;
@@ -533,15 +538,14 @@ static int start_backend(job *j) {
         return -1;
     }
     const char *dev = world > 1 && !dist_have_gpu_reduce() ? "cpu" : j->o.device;
-    j->ops = cli_select_backend(dev, &j->cfg, j->threads, j->device, sizeof j->device);
-    int no_backend = !j->ops;
+    j->be = cli_select_backend(dev, &j->cfg, j->threads, j->device, sizeof j->device);
+    int no_backend = !j->be;
     dist_max_int(&no_backend, 1); /* dist_gpu_init below is collective */
     if (no_backend) return -1;
-    if (world > 1 && strncmp(j->ops->name, "cuda", 4) == 0) {
-#ifdef MDL_HAVE_CUDA
-        if (dist_gpu_init(cuda_backend_stream(), &j->err) != 0) return cli_error("%s", j->err.msg);
-#endif
-    }
+    /* NCCL sums the gradients on the queue the GPU's ops run on */
+    void *queue = j->be->ops->queue ? j->be->ops->queue(j->be->ctx) : NULL;
+    if (world > 1 && queue && dist_gpu_init(queue, &j->err) != 0)
+        return cli_error("%s", j->err.msg);
     if (world > 1) {
         size_t len = strlen(j->device);
         snprintf(j->device + len, sizeof j->device - len, " x %d ranks", world);
@@ -640,7 +644,7 @@ static int run_loop(job *j, int *rc) {
     progress_start(&st->train_bar, "prequential");
     st->train_bar.enabled &= st->show_progress;
     preq_hooks hooks = run_hooks(st);
-    int loop_rc = prequential_resume(&j->cfg, &j->c, j->ops, &hooks,
+    int loop_rc = prequential_resume(&j->cfg, &j->c, j->be, &hooks,
                                      j->resuming == 0 ? &j->resume_cp : NULL, &j->r, &j->err);
     progress_finish(&st->train_bar);
     if (st->eval_started) progress_finish(&st->eval_bar);
@@ -739,6 +743,7 @@ static void job_free(job *j) {
     corpus_free(&j->c);
     free_options(&j->o);
     dist_finalize();
+    if (j->be) cli_release_backend(j->be);
 }
 
 static int run_job(int argc, char **argv, int full) {
@@ -747,9 +752,9 @@ static int run_job(int argc, char **argv, int full) {
              .ckpt_lock = -1,
              .plan = {.timing = {1, 0.0}, .per_document = 1, .on_row = cli_baseline_progress}};
     int prc = parse_options(&j.o, argc, argv);
-    if (prc != 0) {
+    if (prc != CLI_GO_ON) {
         free_options(&j.o);
-        return prc < 0 ? 0 : 1;
+        return cli_parse_exit(prc);
     }
     if (start_ranks(&j, argc, argv) != 0) {
         free_options(&j.o);

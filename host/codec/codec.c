@@ -53,13 +53,13 @@ static int decode_positions(void *ctx, const real *logits, const uint64_t *offse
 }
 
 /* The loop with the coder attached: every hook of progress, and the coder. */
-static int run_coded(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+static int run_coded(const mdl_config *cfg, const corpus *c, const mdl_backend *be,
                      const preq_hooks *progress, const preq_coder *coder, codec_stats *st,
                      mdl_err *err) {
     preq_hooks hooks = progress ? *progress : (preq_hooks){0};
     hooks.coder = coder;
     preq_result res;
-    int rc = prequential_run(cfg, c, ops, &hooks, &res, err);
+    int rc = prequential_run(cfg, c, be, &hooks, &res, err);
     if (rc != 0) return rc == PREQ_STOPPED ? mdl_fail(err, "stopped") : -1;
     st->preq_bits = res.preq_bits;
     st->seconds = res.train_s;
@@ -67,7 +67,7 @@ static int run_coded(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
     return 0;
 }
 
-int codec_encode(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+int codec_encode(const mdl_config *cfg, const corpus *c, const mdl_backend *be,
                  const preq_hooks *progress, uint8_t **payload, size_t *n, codec_stats *st,
                  mdl_err *err) {
     *payload = NULL, *n = 0;
@@ -76,7 +76,7 @@ int codec_encode(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
     codec_ctx x = {.c = c};
     rc_encoder_init(&x.enc);
     preq_coder coder = {&x, 0, encode_positions};
-    int rc = run_coded(cfg, c, ops, progress, &coder, st, err);
+    int rc = run_coded(cfg, c, be, progress, &coder, st, err);
     if (rc == 0 && rc_encoder_finish(&x.enc) != 0) rc = mdl_fail(err, "out of memory for the code");
     if (rc != 0) {
         rc_encoder_free(&x.enc);
@@ -88,7 +88,7 @@ int codec_encode(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
     return 0;
 }
 
-int codec_decode(const mdl_config *cfg, const uint64_t *sizes, size_t n_docs, const mdl_ops *ops,
+int codec_decode(const mdl_config *cfg, const uint64_t *sizes, size_t n_docs, const mdl_backend *be,
                  const preq_hooks *progress, const uint8_t *payload, size_t n, uint8_t *out,
                  codec_stats *st, mdl_err *err) {
     *st = (codec_stats){0};
@@ -109,7 +109,7 @@ int codec_decode(const mdl_config *cfg, const uint64_t *sizes, size_t n_docs, co
         codec_ctx x = {.out = out};
         rc_decoder_init(&x.dec, payload, n);
         preq_coder coder = {&x, 1, decode_positions};
-        rc = run_coded(cfg, &c, ops, progress, &coder, st, err);
+        rc = run_coded(cfg, &c, be, progress, &coder, st, err);
         st->quantized_bits = x.quantized_bits;
     } else if (n != 0) {
         rc = mdl_fail(err, "a payload of %zu bytes for an empty corpus", n);

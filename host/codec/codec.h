@@ -22,14 +22,14 @@ typedef struct codec_stats {
 
 /* The payload (malloc'd, *n bytes; NULL and 0 for an empty corpus) of corpus c. progress may
  * be NULL; its on_step sees the loop's curve rows. */
-int codec_encode(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+int codec_encode(const mdl_config *cfg, const corpus *c, const mdl_backend *be,
                  const preq_hooks *progress, uint8_t **payload, size_t *n, codec_stats *st,
                  mdl_err *err);
 
 /* Decodes payload into out (the documents' concatenation, sizes[i] bytes each): the loop
  * runs over a corpus whose documents are slices of out. A payload that runs out before the
  * last byte is reported as truncated. */
-int codec_decode(const mdl_config *cfg, const uint64_t *sizes, size_t n_docs, const mdl_ops *ops,
+int codec_decode(const mdl_config *cfg, const uint64_t *sizes, size_t n_docs, const mdl_backend *be,
                  const preq_hooks *progress, const uint8_t *payload, size_t n, uint8_t *out,
                  codec_stats *st, mdl_err *err);
 

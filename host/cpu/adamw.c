@@ -25,16 +25,17 @@ static inline void adamw_element(real *param, real grad, real *m, real *v, const
     *param -= s->lr * (mhat / (sqrt(vhat) + s->eps) + s->wd * *param);
 }
 
-void adamw_update(real *param, const real *grad, real *m, real *v, size_t n, float lr, float beta1,
-                  float beta2, float eps, float weight_decay, float grad_scale, int t) {
+void adamw_update(void *ctx, real *param, const real *grad, real *m, real *v, size_t n, float lr,
+                  float beta1, float beta2, float eps, float weight_decay, float grad_scale,
+                  int t) {
     adamw_step s = adamw_step_at(lr, beta1, beta2, eps, weight_decay, grad_scale, t);
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) adamw_element(param + i, grad[i], m + i, v + i, &s);
 }
 
-void adamw_update_rows(real *param, real *grad, real *m, real *v, const int *rows, int nrows, int C,
-                       float lr, float beta1, float beta2, float eps, float weight_decay,
-                       float grad_scale, int t) {
+void adamw_update_rows(void *ctx, real *param, real *grad, real *m, real *v, const int *rows,
+                       int nrows, int C, float lr, float beta1, float beta2, float eps,
+                       float weight_decay, float grad_scale, int t) {
     adamw_step s = adamw_step_at(lr, beta1, beta2, eps, weight_decay, grad_scale, t);
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < nrows; r++) {

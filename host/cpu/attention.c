@@ -12,6 +12,7 @@
 #include "cpu_ops.h"
 
 #include "blas.h"
+#include "vec_exp.h"
 
 #define ATT_BLOCK 64
 
@@ -44,7 +45,8 @@ static void softmax_causal_row_backward(real *d, const real *att, int n, int T) 
     for (int j = n; j < T; j++) d[j] = 0;
 }
 
-void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH) {
+void attention_forward(void *ctx, real *out, real *att, const real *qkv, int B, int T, int C,
+                       int NH) {
     int hs = C / NH, C3 = 3 * C;
     real scale = (real)1 / sqrt((real)hs);
     int nblk = (T + ATT_BLOCK - 1) / ATT_BLOCK;
@@ -73,8 +75,8 @@ void attention_forward(real *out, real *att, const real *qkv, int B, int T, int 
  *   dq += scale dpre @ k,  dk += scale dpre^T @ q,  dv += att^T @ dout_h
  * Pass 1 (per query block) forms dpre in place of datt and dq; pass 2 (per key block)
  * needs the dpre and att columns of all later rows and forms dk and dv. */
-void attention_backward(real *dqkv, real *datt, const real *dout, const real *qkv, const real *att,
-                        int B, int T, int C, int NH) {
+void attention_backward(void *ctx, real *dqkv, real *datt, const real *dout, const real *qkv,
+                        const real *att, int B, int T, int C, int NH) {
     int hs = C / NH, C3 = 3 * C;
     real scale = (real)1 / sqrt((real)hs);
     int nblk = (T + ATT_BLOCK - 1) / ATT_BLOCK;

@@ -3,7 +3,7 @@
 
 #include "cpu_ops.h"
 
-void copy_blocks(real *dst, size_t dst_stride, const real *src, size_t src_stride, int B,
+void copy_blocks(void *ctx, real *dst, size_t dst_stride, const real *src, size_t src_stride, int B,
                  size_t n) {
     if (n == 0) return;
     for (int b = 0; b < B; b++)

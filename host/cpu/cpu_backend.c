@@ -1,30 +1,68 @@
 /* The CPU reference backend: host memory and the ops of host/cpu/. */
+#include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ops.h"
+#include "cpu_describe.h"
 #include "cpu_ops.h"
 
+/* The CPU reference keeps no state: every function takes the context (ops.h) and ignores
+ * it; the one backend is static. */
+
 /* Zeroed, 64-byte aligned (cache lines and AVX-512 loads). */
-static void *cpu_alloc(size_t bytes) {
+static void *cpu_alloc(void *ctx, size_t bytes) {
+    (void)ctx;
     size_t rounded = (bytes + 63) / 64 * 64;
     void *p = aligned_alloc(64, rounded ? rounded : 64);
     if (p) memset(p, 0, rounded);
     return p;
 }
 
-static void cpu_release(void *p) {
+static void cpu_release(void *ctx, void *p) {
+    (void)ctx;
     free(p);
 }
-static void cpu_copy(void *dst, const void *src, size_t bytes) {
+static void cpu_copy(void *ctx, void *dst, const void *src, size_t bytes) {
+    (void)ctx;
     if (bytes) memcpy(dst, src, bytes);
 }
-static void cpu_zero(void *p, size_t bytes) {
+static void cpu_zero(void *ctx, void *p, size_t bytes) {
+    (void)ctx;
     if (bytes) memset(p, 0, bytes);
+}
+
+/* The host's MemAvailable (/proc/meminfo) in bytes, 0 when unknown. */
+static size_t cpu_free_memory(void *ctx) {
+    (void)ctx;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f) return 0;
+    char line[256];
+    unsigned long long kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) break;
+    fclose(f);
+    return (size_t)kb * 1024;
+}
+
+static void cpu_describe_backend(void *ctx, char *buf, size_t len) {
+    (void)ctx;
+    cpu_describe(buf, len, omp_get_max_threads());
+}
+
+/* Every op has returned when its call does: nothing is queued. */
+static void cpu_synchronize(void *ctx) {
+    (void)ctx;
 }
 
 static const mdl_ops cpu_ops = {
     .name = "cpu",
+    .describe = cpu_describe_backend,
+    .free_memory = cpu_free_memory,
+    .synchronize = cpu_synchronize,
+    .destroy = NULL,
+    .queue = NULL,
     .alloc = cpu_alloc,
     .release = cpu_release,
     .upload = cpu_copy,
@@ -55,6 +93,8 @@ static const mdl_ops cpu_ops = {
     .sum_of_squares_rows = sum_of_squares_rows,
 };
 
-const mdl_ops *cpu_backend(void) {
-    return &cpu_ops;
+static const mdl_backend cpu = {&cpu_ops, NULL};
+
+const mdl_backend *cpu_backend(void) {
+    return &cpu;
 }

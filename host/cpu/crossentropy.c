@@ -3,13 +3,14 @@
 
 #include "cpu_ops.h"
 
-#include "blas.h"
+#include "vec_exp.h"
 
 #define LOG2E ((real)1.4426950408889634) /* 1/ln 2 */
 
 /* bits = log2(sum_j exp(l_j - max)) - (l_target - max) / ln 2. Written with log2 so that
  * uniform logits give exactly log2(V) bits (8 for 256 zero logits, even in fp32). */
-void crossentropy_forward(real *bits, const real *logits, const int *targets, int N, int V) {
+void crossentropy_forward(void *ctx, real *bits, const real *logits, const int *targets, int N,
+                          int V) {
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {
         const real *l = logits + (size_t)i * V;
@@ -24,7 +25,7 @@ void crossentropy_forward(real *bits, const real *logits, const int *targets, in
 }
 
 /* Gradient of sum_i weights[i] * (-ln p_i): overwrites dlogits. */
-void crossentropy_backward(real *dlogits, const real *logits, const int *targets,
+void crossentropy_backward(void *ctx, real *dlogits, const real *logits, const int *targets,
                            const real *weights, int N, int V) {
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {

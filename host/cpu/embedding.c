@@ -3,8 +3,8 @@
 
 #include "blas.h"
 
-void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B, int T,
-                       int C) {
+void embedding_forward(void *ctx, real *out, const int *tokens, const real *wte, const real *wpe,
+                       int B, int T, int C) {
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < B * T; n++) {
         int t = n % T;
@@ -22,8 +22,8 @@ void embedding_forward(real *out, const int *tokens, const real *wte, const real
 /* A token may occur in many rows, so dwte is a scatter-add over rows. Threads split the
  * columns and every element sums its rows in row order: deterministic whatever the
  * thread count, and no two threads touch the same element. */
-void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int T,
-                        int C) {
+void embedding_backward(void *ctx, real *dwte, real *dwpe, const real *dout, const int *tokens,
+                        int B, int T, int C) {
     int nblocks = (C + COL_BLOCK - 1) / COL_BLOCK;
 #pragma omp parallel for schedule(static)
     for (int blk = 0; blk < nblocks; blk++) {

@@ -3,12 +3,12 @@
  * Computed as x * s with s = sigmoid(2u) = 0.5 (1 + tanh u): one exp, which vectorises. */
 #include "cpu_ops.h"
 
-#include "blas.h"
+#include "vec_exp.h"
 
 #define GELU_K ((real)0.7978845608028654) /* sqrt(2/pi) */
 #define GELU_A ((real)0.044715)
 
-void gelu_forward(real *out, const real *inp, size_t n) {
+void gelu_forward(void *ctx, real *out, const real *inp, size_t n) {
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         real x = inp[i];
@@ -19,7 +19,7 @@ void gelu_forward(real *out, const real *inp, size_t n) {
 
 /* d/dx = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) du/dx = s + 2 x s (1 - s) du/dx,
  * with 1 - s = e s for e = exp(-2u) (no cancellation) and du/dx = k (1 + 3 * 0.044715 x^2). */
-void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n) {
+void gelu_backward(void *ctx, real *dinp, const real *inp, const real *dout, size_t n) {
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         real x = inp[i];

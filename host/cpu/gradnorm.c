@@ -5,7 +5,7 @@
  * order: the result does not depend on the thread count. */
 #define SSQ_CHUNKS 64
 
-double sum_of_squares(const real *x, size_t n) {
+double sum_of_squares(void *ctx, const real *x, size_t n) {
     double part[SSQ_CHUNKS];
 #pragma omp parallel for schedule(static)
     for (int k = 0; k < SSQ_CHUNKS; k++) {
@@ -21,7 +21,7 @@ double sum_of_squares(const real *x, size_t n) {
 }
 
 /* Rows of a [*, C] array, summed in list order (the lists are short). */
-double sum_of_squares_rows(const real *x, const int *rows, int nrows, int C) {
+double sum_of_squares_rows(void *ctx, const real *x, const int *rows, int nrows, int C) {
     double total = 0;
     for (int r = 0; r < nrows; r++) {
         const real *row = x + (size_t)rows[r] * C;

@@ -7,8 +7,8 @@
 
 #define LN_EPS ((real)1e-5)
 
-void layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const real *weight,
-                       const real *bias, int N, int C) {
+void layernorm_forward(void *ctx, real *out, real *mean, real *rstd, const real *inp,
+                       const real *weight, const real *bias, int N, int C) {
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
         const real *x = inp + (size_t)n * C;
@@ -30,8 +30,9 @@ void layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const
 /* With xhat = (x - mean) * rstd and g = dout * weight:
  *   dinp = rstd * (g - mean(g) - xhat * mean(g * xhat)),
  *   dweight = sum over rows of dout * xhat, dbias = sum over rows of dout. */
-void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp,
-                        const real *weight, const real *mean, const real *rstd, int N, int C) {
+void layernorm_backward(void *ctx, real *dinp, real *dweight, real *dbias, const real *dout,
+                        const real *inp, const real *weight, const real *mean, const real *rstd,
+                        int N, int C) {
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
         const real *x = inp + (size_t)n * C;

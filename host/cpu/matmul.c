@@ -3,8 +3,8 @@
 
 #include "blas.h"
 
-void matmul_forward(real *out, const real *inp, const real *weight, const real *bias, int N, int C,
-                    int OC) {
+void matmul_forward(void *ctx, real *out, const real *inp, const real *weight, const real *bias,
+                    int N, int C, int OC) {
     /* Start from the bias (or zero) and let gemm add the product. */
     if (bias) {
 #pragma omp parallel for schedule(static)
@@ -18,8 +18,8 @@ void matmul_forward(real *out, const real *inp, const real *weight, const real *
 
 /* dinp += dout @ weight; dweight += dout^T @ inp; dbias += column sums of dout.
  * dinp and dbias may be NULL when not wanted. */
-void matmul_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp,
-                     const real *weight, int N, int C, int OC) {
+void matmul_backward(void *ctx, real *dinp, real *dweight, real *dbias, const real *dout,
+                     const real *inp, const real *weight, int N, int C, int OC) {
     if (dinp) gemm(CblasNoTrans, CblasNoTrans, N, C, OC, 1, dout, OC, weight, C, 1, dinp, C);
     gemm(CblasTrans, CblasNoTrans, OC, C, N, 1, dout, OC, inp, C, 1, dweight, C);
     if (!dbias) return;

@@ -38,10 +38,10 @@ static void rope_apply(real *qkv, int B, int T, int C, int NH, int64_t pos0, dou
     }
 }
 
-void rope_forward(real *qkv, int B, int T, int C, int NH, int64_t pos0) {
+void rope_forward(void *ctx, real *qkv, int B, int T, int C, int NH, int64_t pos0) {
     rope_apply(qkv, B, T, C, NH, pos0, 1.0);
 }
 
-void rope_backward(real *dqkv, int B, int T, int C, int NH, int64_t pos0) {
+void rope_backward(void *ctx, real *dqkv, int B, int T, int C, int NH, int64_t pos0) {
     rope_apply(dqkv, B, T, C, NH, pos0, -1.0);
 }

@@ -4,7 +4,7 @@
 
 #include "blas.h"
 
-void rows_gather_add(real *out, const real *table, const int *idx, int N, int K, int C) {
+void rows_gather_add(void *ctx, real *out, const real *table, const int *idx, int N, int K, int C) {
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
         real *o = out + (size_t)n * C;
@@ -19,7 +19,8 @@ void rows_gather_add(real *out, const real *table, const int *idx, int N, int K,
 
 /* Split over columns, as embedding_backward: every element sums its rows in (n, j)
  * order, whatever the thread count. */
-void rows_scatter_add(real *dtable, const real *dout, const int *idx, int N, int K, int C) {
+void rows_scatter_add(void *ctx, real *dtable, const real *dout, const int *idx, int N, int K,
+                      int C) {
     int nblocks = (C + COL_BLOCK - 1) / COL_BLOCK;
 #pragma omp parallel for schedule(static)
     for (int blk = 0; blk < nblocks; blk++) {

@@ -11,7 +11,8 @@
 
 struct model {
     model_config cfg;
-    const mdl_ops *ops;
+    const mdl_ops *ops; /* the backend: its table and the context each call takes */
+    void *ctx;
     int max_B;
     size_t tensor_size[MDL_NUM_PARAM_TENSORS];
     size_t n_params;
@@ -150,11 +151,15 @@ static size_t list_buffers(model *m, buffer_spec *b) {
 
 #define MAX_BUFFERS 64
 
-int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *ops, mdl_err *err) {
+int model_create(model **out, const model_config *mc, int max_B, const mdl_backend *be,
+                 mdl_err *err) {
     model *m = calloc(1, sizeof *m);
     if (!m) return mdl_fail(err, "out of memory allocating the model");
+    const mdl_ops *ops = be->ops;
+    void *ctx = be->ctx;
     m->cfg = *mc;
     m->ops = ops;
+    m->ctx = ctx;
     m->max_B = max_B;
     compute_tensor_sizes(mc, m->tensor_size);
     for (int i = 0; i < MDL_NUM_PARAM_TENSORS; i++) m->n_params += m->tensor_size[i];
@@ -164,7 +169,7 @@ int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *
     size_t total = 0;
     for (size_t i = 0; i < nb; i++) {
         total += bufs[i].count * bufs[i].elem;
-        *bufs[i].ptr = ops->alloc(bufs[i].count * bufs[i].elem);
+        *bufs[i].ptr = ops->alloc(ctx, bufs[i].count * bufs[i].elem);
         if (!*bufs[i].ptr) {
             size_t n_params = m->n_params;
             model_destroy(m);
@@ -215,7 +220,7 @@ void model_destroy(model *m) {
     buffer_spec bufs[MAX_BUFFERS];
     size_t nb = list_buffers(m, bufs);
     for (size_t i = 0; i < nb; i++)
-        if (*bufs[i].ptr) m->ops->release(*bufs[i].ptr);
+        if (*bufs[i].ptr) m->ops->release(m->ctx, *bufs[i].ptr);
     free(m->ng_idx_host);
     free(m->ng_touched);
     free(m->ng_rows_host);
@@ -256,11 +261,11 @@ void model_tensor_shape(const model *m, int tensor, size_t *rows, size_t *cols) 
 }
 
 void model_get_params(const model *m, real *host) {
-    m->ops->download(host, m->params, m->n_params * sizeof(real));
+    m->ops->download(m->ctx, host, m->params, m->n_params * sizeof(real));
 }
 
 void model_set_params(model *m, const real *host) {
-    m->ops->upload(m->params, host, m->n_params * sizeof(real));
+    m->ops->upload(m->ctx, m->params, host, m->n_params * sizeof(real));
 }
 
 real *model_params(model *m) {
@@ -274,14 +279,14 @@ const real *model_logits(const model *m) {
 }
 
 void model_get_optimizer(const model *m, real *adam_m, real *adam_v, uint64_t *t) {
-    m->ops->download(adam_m, m->adam_m, m->n_params * sizeof(real));
-    m->ops->download(adam_v, m->adam_v, m->n_params * sizeof(real));
+    m->ops->download(m->ctx, adam_m, m->adam_m, m->n_params * sizeof(real));
+    m->ops->download(m->ctx, adam_v, m->adam_v, m->n_params * sizeof(real));
     *t = (uint64_t)m->adam_t;
 }
 
 void model_set_optimizer(model *m, const real *adam_m, const real *adam_v, uint64_t t) {
-    m->ops->upload(m->adam_m, adam_m, m->n_params * sizeof(real));
-    m->ops->upload(m->adam_v, adam_v, m->n_params * sizeof(real));
+    m->ops->upload(m->ctx, m->adam_m, adam_m, m->n_params * sizeof(real));
+    m->ops->upload(m->ctx, m->adam_v, adam_v, m->n_params * sizeof(real));
     m->adam_t = (int)t;
 }
 
@@ -329,9 +334,9 @@ int model_init_weights(model *m, uint64_t seed, mdl_err *err) {
             for (size_t i = 0; i < n; i++) dst[i] = 1;
         dst += m->tensor_size[t];
     }
-    m->ops->upload(m->params, host, m->n_params * sizeof(real));
-    m->ops->zero(m->adam_m, m->n_params * sizeof(real));
-    m->ops->zero(m->adam_v, m->n_params * sizeof(real));
+    m->ops->upload(m->ctx, m->params, host, m->n_params * sizeof(real));
+    m->ops->zero(m->ctx, m->adam_m, m->n_params * sizeof(real));
+    m->ops->zero(m->ctx, m->adam_v, m->n_params * sizeof(real));
     m->adam_t = 0;
     free(host);
     return 0;
@@ -371,6 +376,30 @@ static real *layer_tensor(real *const *t, const model *m, int tensor, int l) {
     return t[tensor] + (size_t)l * (m->tensor_size[tensor] / m->cfg.n_layer);
 }
 
+/* One layer's parameters, or their gradients: views into the stacked tensors. */
+typedef struct layer_params {
+    real *ln1w, *ln1b, *qkvw, *qkvb, *attprojw, *attprojb;
+    real *ln2w, *ln2b, *fcw, *fcb, *fcprojw, *fcprojb;
+} layer_params;
+
+static layer_params layer_params_of(real *const *t, const model *m, int l) {
+    layer_params p = {
+        .ln1w = layer_tensor(t, m, P_LN1W, l),
+        .ln1b = layer_tensor(t, m, P_LN1B, l),
+        .qkvw = layer_tensor(t, m, P_QKVW, l),
+        .qkvb = layer_tensor(t, m, P_QKVB, l),
+        .attprojw = layer_tensor(t, m, P_ATTPROJW, l),
+        .attprojb = layer_tensor(t, m, P_ATTPROJB, l),
+        .ln2w = layer_tensor(t, m, P_LN2W, l),
+        .ln2b = layer_tensor(t, m, P_LN2B, l),
+        .fcw = layer_tensor(t, m, P_FCW, l),
+        .fcb = layer_tensor(t, m, P_FCB, l),
+        .fcprojw = layer_tensor(t, m, P_FCPROJW, l),
+        .fcprojb = layer_tensor(t, m, P_FCPROJB, l),
+    };
+    return p;
+}
+
 /* ---- segment memory ---------------------------------------------------------------
  * Per layer, the forward's attention runs over a window of W = win_m + T rows per stream:
  * the win_m valid memory rows (q, k, v of earlier positions, computed by earlier forwards,
@@ -394,9 +423,10 @@ static void window_build(model *m, int l, const real *qkv) {
     size_t C3 = 3 * (size_t)m->cfg.d_model, M = m->cfg.memory, mv = (size_t)m->win_m;
     size_t W = mv + (size_t)m->T;
     real *win = layer_window(m, l);
-    m->ops->copy_blocks(win, W * C3, layer_memory(m->mem, m, l) + (M - mv) * C3, M * C3, m->B,
-                        mv * C3);
-    m->ops->copy_blocks(win + mv * C3, W * C3, qkv, (size_t)m->T * C3, m->B, (size_t)m->T * C3);
+    m->ops->copy_blocks(m->ctx, win, W * C3, layer_memory(m->mem, m, l) + (M - mv) * C3, M * C3,
+                        m->B, mv * C3);
+    m->ops->copy_blocks(m->ctx, win + mv * C3, W * C3, qkv, (size_t)m->T * C3, m->B,
+                        (size_t)m->T * C3);
 }
 
 /* Causal attention of layer l: over the window with memory, else over the T rows. */
@@ -404,13 +434,13 @@ static void attention_layer_forward(model *m, int l, layer_acts *a) {
     const mdl_ops *o = m->ops;
     int B = m->B, T = m->T, C = (int)m->cfg.d_model, NH = (int)m->cfg.n_head;
     if (m->cfg.memory == 0) {
-        o->attention_forward(a->atty, a->att, a->qkv, B, T, C, NH);
+        o->attention_forward(m->ctx, a->atty, a->att, a->qkv, B, T, C, NH);
         return;
     }
     size_t mv = (size_t)m->win_m, W = mv + (size_t)T;
     window_build(m, l, a->qkv);
-    o->attention_forward(m->win_out, a->att, layer_window(m, l), B, (int)W, C, NH);
-    o->copy_blocks(a->atty, (size_t)T * C, m->win_out + mv * C, W * C, B, (size_t)T * C);
+    o->attention_forward(m->ctx, m->win_out, a->att, layer_window(m, l), B, (int)W, C, NH);
+    o->copy_blocks(m->ctx, a->atty, (size_t)T * C, m->win_out + mv * C, W * C, B, (size_t)T * C);
 }
 
 /* d(loss)/d(qkv) of layer l's current rows into m->dqkv (overwritten) from m->datty. */
@@ -419,17 +449,17 @@ static void attention_layer_backward(model *m, int l, const layer_acts *a) {
     int B = m->B, T = m->T, C = (int)m->cfg.d_model, NH = (int)m->cfg.n_head;
     size_t NC = (size_t)B * T * C;
     if (m->cfg.memory == 0) {
-        o->zero(m->dqkv, 3 * NC * sizeof(real));
-        o->attention_backward(m->dqkv, m->datt, m->datty, a->qkv, a->att, B, T, C, NH);
+        o->zero(m->ctx, m->dqkv, 3 * NC * sizeof(real));
+        o->attention_backward(m->ctx, m->dqkv, m->datt, m->datty, a->qkv, a->att, B, T, C, NH);
         return;
     }
     size_t mv = (size_t)m->win_m, W = mv + (size_t)T, C3 = 3 * (size_t)C;
-    o->zero(m->dwin_out, (size_t)B * W * C * sizeof(real));
-    o->copy_blocks(m->dwin_out + mv * C, W * C, m->datty, (size_t)T * C, B, (size_t)T * C);
-    o->zero(m->dwin, (size_t)B * W * C3 * sizeof(real));
-    o->attention_backward(m->dwin, m->datt, m->dwin_out, layer_window(m, l), a->att, B, (int)W, C,
-                          NH);
-    o->copy_blocks(m->dqkv, (size_t)T * C3, m->dwin + mv * C3, W * C3, B, (size_t)T * C3);
+    o->zero(m->ctx, m->dwin_out, (size_t)B * W * C * sizeof(real));
+    o->copy_blocks(m->ctx, m->dwin_out + mv * C, W * C, m->datty, (size_t)T * C, B, (size_t)T * C);
+    o->zero(m->ctx, m->dwin, (size_t)B * W * C3 * sizeof(real));
+    o->attention_backward(m->ctx, m->dwin, m->datt, m->dwin_out, layer_window(m, l), a->att, B,
+                          (int)W, C, NH);
+    o->copy_blocks(m->ctx, m->dqkv, (size_t)T * C3, m->dwin + mv * C3, W * C3, B, (size_t)T * C3);
 }
 
 /* Rotary positions of the current rows: stream positions with memory (the memory's keys
@@ -449,7 +479,7 @@ void model_segment_memory_push(model *m) {
     size_t C3 = 3 * (size_t)m->cfg.d_model, M = m->cfg.memory, W = (size_t)m->win_m + m->T;
     size_t nv = W < M ? W : M;
     for (int l = 0; l < (int)m->cfg.n_layer; l++)
-        m->ops->copy_blocks(layer_memory(m->mem_next, m, l) + (M - nv) * C3, M * C3,
+        m->ops->copy_blocks(m->ctx, layer_memory(m->mem_next, m, l) + (M - nv) * C3, M * C3,
                             layer_window(m, l) + (W - nv) * C3, W * C3, m->B, nv * C3);
     m->staged_valid = (int)nv;
 }
@@ -469,11 +499,11 @@ size_t model_segment_memory_count(const model *m) {
 }
 
 void model_get_segment_memory(const model *m, real *host) {
-    m->ops->download(host, m->mem, model_segment_memory_count(m) * sizeof(real));
+    m->ops->download(m->ctx, host, m->mem, model_segment_memory_count(m) * sizeof(real));
 }
 
 void model_set_segment_memory(model *m, const real *host, uint64_t pos) {
-    m->ops->upload(m->mem, host, model_segment_memory_count(m) * sizeof(real));
+    m->ops->upload(m->ctx, m->mem, host, model_segment_memory_count(m) * sizeof(real));
     m->mem_pos = (int64_t)pos;
     m->mem_valid = (int)(pos < m->cfg.memory ? pos : m->cfg.memory);
     m->staged_valid = -1;
@@ -524,7 +554,7 @@ static void ngram_index(model *m, const int *tokens, int B, int T) {
             m->ng_idx_host[(size_t)n * K + j] = b < 0 ? -1 : (int)(j * nb) + b;
         }
     }
-    m->ops->upload(m->ng_idx, m->ng_idx_host, (size_t)B * T * K * sizeof(int));
+    m->ops->upload(m->ctx, m->ng_idx, m->ng_idx_host, (size_t)B * T * K * sizeof(int));
 }
 
 static void ngram_mark_touched(model *m, int N) {
@@ -541,7 +571,7 @@ static void ngram_list_rows(model *m) {
     for (size_t r = 0; r < m->ng_R; r++)
         if (m->ng_touched[r]) m->ng_rows_host[n++] = (int)r;
     m->ng_nrows = n;
-    m->ops->upload(m->ng_rows, m->ng_rows_host, (size_t)n * sizeof(int));
+    m->ops->upload(m->ctx, m->ng_rows, m->ng_rows_host, (size_t)n * sizeof(int));
 }
 
 int *model_ngram_touched(model *m, size_t *n) {
@@ -556,15 +586,15 @@ int *model_ngram_touched(model *m, size_t *n) {
 static void grads_zero(model *m) {
     const mdl_ops *o = m->ops;
     if (!m->ng_K) {
-        o->zero(m->grads, m->n_params * sizeof(real));
+        o->zero(m->ctx, m->grads, m->n_params * sizeof(real));
         return;
     }
     size_t lo, hi;
     ngram_span(m, &lo, &hi);
-    o->zero(m->grads, lo * sizeof(real));
-    o->zero(m->grads + hi, (m->n_params - hi) * sizeof(real));
+    o->zero(m->ctx, m->grads, lo * sizeof(real));
+    o->zero(m->ctx, m->grads + hi, (m->n_params - hi) * sizeof(real));
     if (m->ng_pending) {
-        o->zero(m->grads + lo, (hi - lo) * sizeof(real));
+        o->zero(m->ctx, m->grads + lo, (hi - lo) * sizeof(real));
         memset(m->ng_touched, 0, m->ng_R * sizeof(int));
         m->ng_pending = 0;
         m->ng_nrows = -1;
@@ -583,49 +613,46 @@ void model_forward(model *m, const int *tokens, int B, int T) {
     m->B = B;
     m->T = T;
     m->win_m = m->mem_valid;
-    o->upload(m->tokens, tokens, (size_t)N * sizeof(int));
+    o->upload(m->ctx, m->tokens, tokens, (size_t)N * sizeof(int));
     const real *wpe = m->tensor_size[P_WPE] ? m->p[P_WPE] : NULL;
-    o->embedding_forward(m->encoded, m->tokens, m->p[P_WTE], wpe, B, T, C);
+    o->embedding_forward(m->ctx, m->encoded, m->tokens, m->p[P_WTE], wpe, B, T, C);
     if (m->ng_K) {
         ngram_index(m, tokens, B, T);
-        o->rows_gather_add(m->encoded, ngram_table(m, m->params), m->ng_idx, N, m->ng_K, C);
+        o->rows_gather_add(m->ctx, m->encoded, ngram_table(m, m->params), m->ng_idx, N, m->ng_K, C);
     }
     for (int l = 0; l < L; l++) {
         layer_acts a = layer_slice(m, l);
+        layer_params p = layer_params_of(m->p, m, l);
         real *x = layer_input(m, l);
-        o->layernorm_forward(a.ln1, a.ln1_mean, a.ln1_rstd, x, layer_tensor(m->p, m, P_LN1W, l),
-                             layer_tensor(m->p, m, P_LN1B, l), N, C);
-        o->matmul_forward(a.qkv, a.ln1, layer_tensor(m->p, m, P_QKVW, l),
-                          layer_tensor(m->p, m, P_QKVB, l), N, C, 3 * C);
-        if (m->cfg.position == POSITION_ROPE) o->rope_forward(a.qkv, B, T, C, NH, rope_origin(m));
+        o->layernorm_forward(m->ctx, a.ln1, a.ln1_mean, a.ln1_rstd, x, p.ln1w, p.ln1b, N, C);
+        o->matmul_forward(m->ctx, a.qkv, a.ln1, p.qkvw, p.qkvb, N, C, 3 * C);
+        if (m->cfg.position == POSITION_ROPE)
+            o->rope_forward(m->ctx, a.qkv, B, T, C, NH, rope_origin(m));
         attention_layer_forward(m, l, &a);
-        o->matmul_forward(a.attproj, a.atty, layer_tensor(m->p, m, P_ATTPROJW, l),
-                          layer_tensor(m->p, m, P_ATTPROJB, l), N, C, C);
-        o->residual_forward(a.residual2, x, a.attproj, (size_t)N * C);
-        o->layernorm_forward(a.ln2, a.ln2_mean, a.ln2_rstd, a.residual2,
-                             layer_tensor(m->p, m, P_LN2W, l), layer_tensor(m->p, m, P_LN2B, l), N,
+        o->matmul_forward(m->ctx, a.attproj, a.atty, p.attprojw, p.attprojb, N, C, C);
+        o->residual_forward(m->ctx, a.residual2, x, a.attproj, (size_t)N * C);
+        o->layernorm_forward(m->ctx, a.ln2, a.ln2_mean, a.ln2_rstd, a.residual2, p.ln2w, p.ln2b, N,
                              C);
-        o->matmul_forward(a.fch, a.ln2, layer_tensor(m->p, m, P_FCW, l),
-                          layer_tensor(m->p, m, P_FCB, l), N, C, F);
-        o->gelu_forward(a.fch_gelu, a.fch, (size_t)N * F);
-        o->matmul_forward(a.fcproj, a.fch_gelu, layer_tensor(m->p, m, P_FCPROJW, l),
-                          layer_tensor(m->p, m, P_FCPROJB, l), N, F, C);
-        o->residual_forward(a.residual3, a.residual2, a.fcproj, (size_t)N * C);
+        o->matmul_forward(m->ctx, a.fch, a.ln2, p.fcw, p.fcb, N, C, F);
+        o->gelu_forward(m->ctx, a.fch_gelu, a.fch, (size_t)N * F);
+        o->matmul_forward(m->ctx, a.fcproj, a.fch_gelu, p.fcprojw, p.fcprojb, N, F, C);
+        o->residual_forward(m->ctx, a.residual3, a.residual2, a.fcproj, (size_t)N * C);
     }
-    o->layernorm_forward(m->lnf, m->lnf_mean, m->lnf_rstd, layer_input(m, L), m->p[P_LNFW],
+    o->layernorm_forward(m->ctx, m->lnf, m->lnf_mean, m->lnf_rstd, layer_input(m, L), m->p[P_LNFW],
                          m->p[P_LNFB], N, C);
-    o->matmul_forward(m->logits, m->lnf, m->p[P_HEADW], m->p[P_HEADB], N, C, MDL_VOCAB_OUT);
+    o->matmul_forward(m->ctx, m->logits, m->lnf, m->p[P_HEADW], m->p[P_HEADB], N, C, MDL_VOCAB_OUT);
 }
 
 void model_download_logits(const model *m, size_t first, size_t n, real *host) {
-    m->ops->download(host, m->logits + first * MDL_VOCAB_OUT, n * MDL_VOCAB_OUT * sizeof(real));
+    m->ops->download(m->ctx, host, m->logits + first * MDL_VOCAB_OUT,
+                     n * MDL_VOCAB_OUT * sizeof(real));
 }
 
 void model_bits(model *m, const int *targets, real *bits) {
     size_t N = (size_t)m->B * m->T;
-    m->ops->upload(m->targets, targets, N * sizeof(int));
-    m->ops->crossentropy_forward(m->bits, m->logits, m->targets, (int)N, MDL_VOCAB_OUT);
-    m->ops->download(bits, m->bits, N * sizeof(real));
+    m->ops->upload(m->ctx, m->targets, targets, N * sizeof(int));
+    m->ops->crossentropy_forward(m->ctx, m->bits, m->logits, m->targets, (int)N, MDL_VOCAB_OUT);
+    m->ops->download(m->ctx, bits, m->bits, N * sizeof(real));
 }
 
 void model_backward(model *m, const int *targets, const real *weights) {
@@ -634,65 +661,62 @@ void model_backward(model *m, const int *targets, const real *weights) {
     int NH = (int)m->cfg.n_head, L = (int)m->cfg.n_layer, N = B * T;
     size_t NC = (size_t)N * C * sizeof(real), NF = (size_t)N * F * sizeof(real);
 
-    o->upload(m->targets, targets, (size_t)N * sizeof(int));
-    o->upload(m->weights, weights, (size_t)N * sizeof(real));
+    o->upload(m->ctx, m->targets, targets, (size_t)N * sizeof(int));
+    o->upload(m->ctx, m->weights, weights, (size_t)N * sizeof(real));
     grads_zero(m);
-    o->crossentropy_backward(m->dlogits, m->logits, m->targets, m->weights, N, MDL_VOCAB_OUT);
-    o->zero(m->dln, NC);
-    o->matmul_backward(m->dln, m->g[P_HEADW], m->g[P_HEADB], m->dlogits, m->lnf, m->p[P_HEADW], N,
-                       C, MDL_VOCAB_OUT);
+    o->crossentropy_backward(m->ctx, m->dlogits, m->logits, m->targets, m->weights, N,
+                             MDL_VOCAB_OUT);
+    o->zero(m->ctx, m->dln, NC);
+    o->matmul_backward(m->ctx, m->dln, m->g[P_HEADW], m->g[P_HEADB], m->dlogits, m->lnf,
+                       m->p[P_HEADW], N, C, MDL_VOCAB_OUT);
     /* dresidual carries d(loss)/d(residual stream) down through the layers; each residual
      * add passes it through unchanged, and each LayerNorm backward adds its branch. */
-    o->zero(m->dresidual, NC);
-    o->layernorm_backward(m->dresidual, m->g[P_LNFW], m->g[P_LNFB], m->dln, layer_input(m, L),
-                          m->p[P_LNFW], m->lnf_mean, m->lnf_rstd, N, C);
+    o->zero(m->ctx, m->dresidual, NC);
+    o->layernorm_backward(m->ctx, m->dresidual, m->g[P_LNFW], m->g[P_LNFB], m->dln,
+                          layer_input(m, L), m->p[P_LNFW], m->lnf_mean, m->lnf_rstd, N, C);
     for (int l = L - 1; l >= 0; l--) {
         layer_acts a = layer_slice(m, l);
+        layer_params p = layer_params_of(m->p, m, l), g = layer_params_of(m->g, m, l);
         real *x = layer_input(m, l);
-        o->zero(m->dfch_gelu, NF);
-        o->matmul_backward(m->dfch_gelu, layer_tensor(m->g, m, P_FCPROJW, l),
-                           layer_tensor(m->g, m, P_FCPROJB, l), m->dresidual, a.fch_gelu,
-                           layer_tensor(m->p, m, P_FCPROJW, l), N, F, C);
-        o->zero(m->dfch, NF);
-        o->gelu_backward(m->dfch, a.fch, m->dfch_gelu, (size_t)N * F);
-        o->zero(m->dln, NC);
-        o->matmul_backward(m->dln, layer_tensor(m->g, m, P_FCW, l), layer_tensor(m->g, m, P_FCB, l),
-                           m->dfch, a.ln2, layer_tensor(m->p, m, P_FCW, l), N, C, F);
-        o->layernorm_backward(m->dresidual, layer_tensor(m->g, m, P_LN2W, l),
-                              layer_tensor(m->g, m, P_LN2B, l), m->dln, a.residual2,
-                              layer_tensor(m->p, m, P_LN2W, l), a.ln2_mean, a.ln2_rstd, N, C);
-        o->zero(m->datty, NC);
-        o->matmul_backward(m->datty, layer_tensor(m->g, m, P_ATTPROJW, l),
-                           layer_tensor(m->g, m, P_ATTPROJB, l), m->dresidual, a.atty,
-                           layer_tensor(m->p, m, P_ATTPROJW, l), N, C, C);
+        o->zero(m->ctx, m->dfch_gelu, NF);
+        o->matmul_backward(m->ctx, m->dfch_gelu, g.fcprojw, g.fcprojb, m->dresidual, a.fch_gelu,
+                           p.fcprojw, N, F, C);
+        o->zero(m->ctx, m->dfch, NF);
+        o->gelu_backward(m->ctx, m->dfch, a.fch, m->dfch_gelu, (size_t)N * F);
+        o->zero(m->ctx, m->dln, NC);
+        o->matmul_backward(m->ctx, m->dln, g.fcw, g.fcb, m->dfch, a.ln2, p.fcw, N, C, F);
+        o->layernorm_backward(m->ctx, m->dresidual, g.ln2w, g.ln2b, m->dln, a.residual2, p.ln2w,
+                              a.ln2_mean, a.ln2_rstd, N, C);
+        o->zero(m->ctx, m->datty, NC);
+        o->matmul_backward(m->ctx, m->datty, g.attprojw, g.attprojb, m->dresidual, a.atty,
+                           p.attprojw, N, C, C);
         attention_layer_backward(m, l, &a);
         if (m->cfg.position == POSITION_ROPE)
-            o->rope_backward(m->dqkv, B, T, C, NH, rope_origin(m));
-        o->zero(m->dln, NC);
-        o->matmul_backward(m->dln, layer_tensor(m->g, m, P_QKVW, l),
-                           layer_tensor(m->g, m, P_QKVB, l), m->dqkv, a.ln1,
-                           layer_tensor(m->p, m, P_QKVW, l), N, C, 3 * C);
-        o->layernorm_backward(m->dresidual, layer_tensor(m->g, m, P_LN1W, l),
-                              layer_tensor(m->g, m, P_LN1B, l), m->dln, x,
-                              layer_tensor(m->p, m, P_LN1W, l), a.ln1_mean, a.ln1_rstd, N, C);
+            o->rope_backward(m->ctx, m->dqkv, B, T, C, NH, rope_origin(m));
+        o->zero(m->ctx, m->dln, NC);
+        o->matmul_backward(m->ctx, m->dln, g.qkvw, g.qkvb, m->dqkv, a.ln1, p.qkvw, N, C, 3 * C);
+        o->layernorm_backward(m->ctx, m->dresidual, g.ln1w, g.ln1b, m->dln, x, p.ln1w, a.ln1_mean,
+                              a.ln1_rstd, N, C);
     }
     real *dwpe = m->tensor_size[P_WPE] ? m->g[P_WPE] : NULL;
-    o->embedding_backward(m->g[P_WTE], dwpe, m->dresidual, m->tokens, B, T, C);
+    o->embedding_backward(m->ctx, m->g[P_WTE], dwpe, m->dresidual, m->tokens, B, T, C);
     if (m->ng_K) {
-        o->rows_scatter_add(ngram_table(m, m->grads), m->dresidual, m->ng_idx, N, m->ng_K, C);
+        o->rows_scatter_add(m->ctx, ngram_table(m, m->grads), m->dresidual, m->ng_idx, N, m->ng_K,
+                            C);
         ngram_mark_touched(m, N);
     }
 }
 
 double model_grad_norm(model *m) {
     const mdl_ops *o = m->ops;
-    if (!m->ng_K) return sqrt(o->sum_of_squares(m->grads, m->n_params));
+    if (!m->ng_K) return sqrt(o->sum_of_squares(m->ctx, m->grads, m->n_params));
     size_t lo, hi;
     ngram_span(m, &lo, &hi);
     ngram_list_rows(m);
-    double ss = o->sum_of_squares(m->grads, lo) +
-                o->sum_of_squares(m->grads + hi, m->n_params - hi) +
-                o->sum_of_squares_rows(m->grads + lo, m->ng_rows, m->ng_nrows, (int)m->cfg.d_model);
+    double ss =
+        o->sum_of_squares(m->ctx, m->grads, lo) +
+        o->sum_of_squares(m->ctx, m->grads + hi, m->n_params - hi) +
+        o->sum_of_squares_rows(m->ctx, m->grads + lo, m->ng_rows, m->ng_nrows, (int)m->cfg.d_model);
     return sqrt(ss);
 }
 
@@ -712,7 +736,7 @@ static double tensor_lr(int t, const train_config *tc, double lr) {
 /* The lazy update of the touched table rows; it clears their gradient. */
 static void ngram_update(model *m, const train_config *tc, float rate, float wd, float scale) {
     ngram_list_rows(m);
-    m->ops->adamw_update_rows(ngram_table(m, m->params), ngram_table(m, m->grads),
+    m->ops->adamw_update_rows(m->ctx, ngram_table(m, m->params), ngram_table(m, m->grads),
                               ngram_table(m, m->adam_m), ngram_table(m, m->adam_v), m->ng_rows,
                               m->ng_nrows, (int)m->cfg.d_model, rate, (float)tc->beta1,
                               (float)tc->beta2, (float)tc->eps, wd, scale, m->adam_t);
@@ -731,9 +755,9 @@ void model_update(model *m, const train_config *tc, double lr, double grad_norm)
         float wd = tensor_decays(t) ? (float)tc->weight_decay : 0.0f,
               rate = (float)tensor_lr(t, tc, lr);
         size_t dense = t == P_WTE ? n - m->ng_R * m->cfg.d_model : n;
-        m->ops->adamw_update(m->params + off, m->grads + off, m->adam_m + off, m->adam_v + off,
-                             dense, rate, (float)tc->beta1, (float)tc->beta2, (float)tc->eps, wd,
-                             (float)scale, m->adam_t);
+        m->ops->adamw_update(m->ctx, m->params + off, m->grads + off, m->adam_m + off,
+                             m->adam_v + off, dense, rate, (float)tc->beta1, (float)tc->beta2,
+                             (float)tc->eps, wd, (float)scale, m->adam_t);
         if (t == P_WTE && m->ng_K) ngram_update(m, tc, rate, wd, (float)scale);
         off += n;
     }

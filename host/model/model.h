@@ -48,7 +48,8 @@ size_t model_ngram_rows(const model_config *c);
 
 /* Allocates parameters, gradients, AdamW moments and activations for up to max_B
  * sequences of model->context positions. */
-int model_create(model **out, const model_config *mc, int max_B, const mdl_ops *ops, mdl_err *err);
+int model_create(model **out, const model_config *mc, int max_B, const mdl_backend *be,
+                 mdl_err *err);
 void model_destroy(model *m);
 
 /* Bytes of backend memory model_create would allocate (checked before allocating). */

@@ -54,23 +54,23 @@ int h5_fail(const h5ctx *c, const char *fmt, ...) {
     return mdl_fail(c->err, "%s: %s (%s)", c->path, what, reason);
 }
 
-/* Variable-length UTF-8 string type: h5py reads it as str, not bytes. */
-hid_t utf8_type(void) {
+/* A variable-length string type of character set cset. */
+static hid_t vlen_string_type(H5T_cset_t cset) {
     hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, cset) < 0)) {
         H5Tclose(t);
         t = -1;
     }
     return t;
 }
 
+/* Variable-length UTF-8 string type: h5py reads it as str, not bytes. */
+hid_t utf8_type(void) {
+    return vlen_string_type(H5T_CSET_UTF8);
+}
+
 hid_t bytes_type(void) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_ASCII) < 0)) {
-        H5Tclose(t);
-        t = -1;
-    }
-    return t;
+    return vlen_string_type(H5T_CSET_ASCII);
 }
 
 /* Creates (or overwrites) a scalar attribute. */

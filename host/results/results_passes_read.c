@@ -63,9 +63,13 @@ int results_read_passes(const char *path, pass_table *t, mdl_err *err) {
     if (rc == 0 && n && !(t->rows = malloc(n * sizeof *t->rows)))
         rc = mdl_fail(err, "%s: out of memory for /passes", path);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        t->rows[i] = (pass_read_row){pass[i], cols[i], cols[n + i], cols[2 * n + i]};
-    if (rc == 0) t->n = n;
-    free(pass), free(cols);
+        t->rows[i] = (pass_row){cols[i], cols[n + i], cols[2 * n + i]};
+    if (rc == 0) {
+        t->pass = n ? pass : NULL;
+        t->n = n;
+    }
+    if (rc != 0 || !n) free(pass);
+    free(cols);
     if (g >= 0) H5Gclose(g);
     H5Fclose(f);
     if (rc != 0) pass_table_free(t);
@@ -73,7 +77,9 @@ int results_read_passes(const char *path, pass_table *t, mdl_err *err) {
 }
 
 void pass_table_free(pass_table *t) {
+    free(t->pass);
     free(t->rows);
+    t->pass = NULL;
     t->rows = NULL;
     t->n = 0;
 }

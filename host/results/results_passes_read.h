@@ -7,19 +7,13 @@
 #include <stdint.h>
 
 #include "error.h"
-
-/* One row of /passes. */
-typedef struct pass_read_row {
-    int64_t pass;        /* 1-based */
-    double train_bits;   /* bits of each segment just before its update (pass 1: L_preq) */
-    double eval_bits;    /* L(D | theta) at the end of the pass (NaN: not evaluated) */
-    double heldout_bits; /* the held-out documents under those weights (NaN: none) */
-} pass_read_row;
+#include "records.h"
 
 typedef struct pass_table {
     uint64_t bytes;         /* trained bytes per pass (attribute bytes) */
     uint64_t heldout_bytes; /* attribute heldout_bytes (0: none) */
-    pass_read_row *rows;    /* malloc'd, NULL when n is 0 */
+    int64_t *pass;          /* [n] the 1-based pass numbers of /passes/pass */
+    pass_row *rows;         /* [n] the pass's bits (records.h); both malloc'd, NULL when n is 0 */
     size_t n;
 } pass_table;
 

@@ -218,8 +218,8 @@ static double evaluate(model *m, step_batch *b, const stream_layout *lay, const 
  * weights (the same evaluation pass as L_final). The weights are restored afterwards. */
 static int measure_two_part(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
                             const preq_hooks *hooks, preq_result *out, mdl_err *err) {
-    size_t P = model_num_params(m);
-    real *orig = malloc(P * sizeof *orig), *deq = malloc(P * sizeof *deq);
+    size_t n_params = model_num_params(m);
+    real *orig = malloc(n_params * sizeof *orig), *deq = malloc(n_params * sizeof *deq);
     double *doc_bits = calloc(c->n_docs, sizeof *doc_bits);
     int rc = orig && deq && doc_bits ? 0 : mdl_fail(err, "out of memory for the two-part codes");
     if (rc == 0) model_get_params(m, orig);
@@ -430,14 +430,14 @@ static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, pre
     }
     size_t sizes[MDL_NUM_PARAM_TENSORS];
     for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) sizes[t] = model_tensor_size(m, t);
-    size_t P = model_num_params(m);
+    size_t n_params = model_num_params(m);
     preq_checkpoint cp = {
         .pass = ls->pass,
         .step = ls->step,
-        .n_params = P,
-        .params = malloc(P * sizeof(real)),
-        .adam_m = malloc(P * sizeof(real)),
-        .adam_v = malloc(P * sizeof(real)),
+        .n_params = n_params,
+        .params = malloc(n_params * sizeof(real)),
+        .adam_m = malloc(n_params * sizeof(real)),
+        .adam_v = malloc(n_params * sizeof(real)),
         .tensor_sizes = sizes,
         .pass_bits = ls->pass_bits,
         .first_step_bits = out->first_step_bits,
@@ -519,8 +519,8 @@ typedef struct trainer {
 } trainer;
 
 /* The model with the initial weights, on every rank or on none. */
-static int create_model(trainer *t, const mdl_ops *ops, mdl_err *err) {
-    int failed = model_create(&t->m, &t->cfg->model, (int)t->sh.count, ops, err) != 0;
+static int create_model(trainer *t, const mdl_backend *be, mdl_err *err) {
+    int failed = model_create(&t->m, &t->cfg->model, (int)t->sh.count, be, err) != 0;
     if (agree(failed)) {
         if (!failed) model_destroy(t->m);
         t->m = NULL; /* a failed model_create has cleaned up after itself */
@@ -693,7 +693,7 @@ static void sum_document_bits(trainer *t, double *held_bits) {
 }
 
 static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *held,
-                       double *held_bits, const mdl_ops *ops, const preq_hooks *hooks,
+                       double *held_bits, const mdl_backend *be, const preq_hooks *hooks,
                        const preq_checkpoint *resume, preq_result *out, mdl_err *err) {
     memset(out, 0, sizeof *out);
     out->final_bits = NAN;
@@ -712,7 +712,7 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
                  .out = out,
                  .lay = &out->layout,
                  .sh = shard_of(&out->layout)};
-    if (create_model(&t, ops, err) != 0) {
+    if (create_model(&t, be, err) != 0) {
         model_destroy(t.m);
         return -1;
     }
@@ -775,7 +775,7 @@ static int scatter_documents(preq_result *out, const corpus *c, const corpus *tv
     return 0;
 }
 
-int prequential_resume(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+int prequential_resume(const mdl_config *cfg, const corpus *c, const mdl_backend *be,
                        const preq_hooks *hooks, const preq_checkpoint *resume, preq_result *out,
                        mdl_err *err) {
     corpus tv = {0}, hv = {0};
@@ -786,7 +786,7 @@ int prequential_resume(const mdl_config *cfg, const corpus *c, const mdl_ops *op
     if (rc == 0 && has_held && !(held_bits = calloc(hv.n_docs, sizeof *held_bits)))
         rc = mdl_fail(err, "out of memory for the held-out documents");
     if (rc == 0)
-        rc = run_trained(cfg, &tv, has_held ? &hv : NULL, held_bits, ops, hooks, resume, out, err);
+        rc = run_trained(cfg, &tv, has_held ? &hv : NULL, held_bits, be, hooks, resume, out, err);
     if (rc == 0) rc = scatter_documents(out, c, &tv, has_held ? &hv : NULL, held_bits, err);
     if (rc != 0) preq_result_free(out);
     free(held_bits);
@@ -795,7 +795,7 @@ int prequential_resume(const mdl_config *cfg, const corpus *c, const mdl_ops *op
     return rc;
 }
 
-int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_backend *be,
                     const preq_hooks *hooks, preq_result *out, mdl_err *err) {
-    return prequential_resume(cfg, c, ops, hooks, NULL, out, err);
+    return prequential_resume(cfg, c, be, hooks, NULL, out, err);
 }

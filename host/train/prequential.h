@@ -91,13 +91,13 @@ typedef struct preq_result {
 /* Held-out documents of c (corpus_mark_holdout) are neither coded prequentially nor
  * trained on: the layout covers the trained documents only, and the held-out ones are
  * coded by the final weights alone. Per-document arrays follow c's order. */
-int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+int prequential_run(const mdl_config *cfg, const corpus *c, const mdl_backend *be,
                     const preq_hooks *hooks, preq_result *out, mdl_err *err);
 
 /* The same run continued from a checkpoint of it (same configuration and corpus, which
  * the caller has checked): every bit from there on is identical to the uninterrupted
  * run's. */
-int prequential_resume(const mdl_config *cfg, const corpus *c, const mdl_ops *ops,
+int prequential_resume(const mdl_config *cfg, const corpus *c, const mdl_backend *be,
                        const preq_hooks *hooks, const preq_checkpoint *resume, preq_result *out,
                        mdl_err *err);
 void preq_result_free(preq_result *r);

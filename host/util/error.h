@@ -3,6 +3,10 @@
 #ifndef MDL_ERROR_H
 #define MDL_ERROR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mdl_err {
     char msg[1024];
 } mdl_err;
@@ -10,5 +14,9 @@ typedef struct mdl_err {
 /* Formats the message into err (if not NULL) and returns -1, so callers can write
  * `return mdl_fail(err, "...")`. */
 int mdl_fail(mdl_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

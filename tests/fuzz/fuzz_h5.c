@@ -10,6 +10,7 @@
 #include "results.h"
 #include "results_baselines.h"
 #include "results_passes_read.h"
+#include "results_documents_read.h"
 #include "results_two_part.h"
 
 static char path[64];

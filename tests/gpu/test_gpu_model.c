@@ -43,9 +43,12 @@ static const char *tensor_names[MDL_NUM_PARAM_TENSORS] = {
     "wte",  "wpe", "ln1w", "ln1b",    "qkvw",    "qkvb", "attprojw", "attprojb", "ln2w",
     "ln2b", "fcw", "fcb",  "fcprojw", "fcprojb", "lnfw", "lnfb",     "headw",    "headb"};
 
+/* the two CUDA backends under test, made in main */
+static mdl_backend *gpu_fp32, *gpu_bf16;
+
 static void test_gradients(const model_config *cfg, uint64_t seed) {
     enum { B = 3, T = 40 }; /* T < context: the strided activation slices */
-    const mdl_ops *gpu = cuda_backend(MDL_PRECISION_FP32);
+    const mdl_backend *gpu = gpu_fp32;
     model *mc, *mg;
     mdl_err err;
     CHECKF(model_create(&mc, cfg, B, cpu_backend(), &err) == 0, "%s", err.msg);
@@ -74,7 +77,7 @@ static void test_gradients(const model_config *cfg, uint64_t seed) {
     model_forward(mg, tokens, B, T);
     size_t nlog = (size_t)B * T * MDL_VOCAB_OUT;
     float *logits = malloc(nlog * sizeof *logits);
-    gpu->download(logits, model_logits(mg), nlog * sizeof(float));
+    gpu->ops->download(gpu->ctx, logits, model_logits(mg), nlog * sizeof(float));
     double e = rel_err(logits, model_logits(mc), nlog);
     printf("(a) logits rel err %.2e\n", e);
     CHECKF(e < 1e-5, "logits: rel err %.3e", e);
@@ -88,7 +91,7 @@ static void test_gradients(const model_config *cfg, uint64_t seed) {
     model_backward(mg, targets, weights);
     size_t np = model_num_params(mc);
     float *grads = malloc(np * sizeof *grads);
-    gpu->download(grads, model_grads(mg), np * sizeof(float));
+    gpu->ops->download(gpu->ctx, grads, model_grads(mg), np * sizeof(float));
     const real *want = model_grads(mc);
     size_t off = 0;
     for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) {
@@ -110,7 +113,7 @@ static void test_gradients(const model_config *cfg, uint64_t seed) {
                        .embedding_lr_scale = 30};
     model_update(mc, &tc, tc.lr, nc);
     model_update(mg, &tc, tc.lr, ng);
-    gpu->download(grads, model_params(mg), np * sizeof(float));
+    gpu->ops->download(gpu->ctx, grads, model_params(mg), np * sizeof(float));
     e = rel_err(grads, model_params(mc), np);
     printf("(a) parameters after one update  rel err %.2e\n", e);
     CHECKF(e < 1e-5, "parameters after one update: rel err %.3e", e);
@@ -132,7 +135,7 @@ static int log_bits(void *ctx, const curve_row *row, mdl_err *err) {
     return 0;
 }
 
-static double run(const corpus *c, const mdl_ops *ops, bits_log *log, preq_result *r) {
+static double run(const corpus *c, const mdl_backend *be, bits_log *log, preq_result *r) {
     mdl_config cfg;
     mdl_err err;
     CHECK(config_default(&cfg, &err) == 0);
@@ -145,10 +148,10 @@ static double run(const corpus *c, const mdl_ops *ops, bits_log *log, preq_resul
     memset(log, 0, sizeof *log);
     preq_hooks hooks = {.ctx = log, .on_step = log_bits};
     memset(r, 0, sizeof *r);
-    CHECKF(prequential_run(&cfg, c, ops, &hooks, r, &err) == 0, "%s: %s", ops->name, err.msg);
-    CHECKF(log->n == PREQ_STEPS, "%s: %zu steps, want %d", ops->name, log->n, PREQ_STEPS);
+    CHECKF(prequential_run(&cfg, c, be, &hooks, r, &err) == 0, "%s: %s", be->ops->name, err.msg);
+    CHECKF(log->n == PREQ_STEPS, "%s: %zu steps, want %d", be->ops->name, log->n, PREQ_STEPS);
     double bpb = r->preq_bits / (double)c->n_bytes;
-    printf("(b) %-9s %zu steps  %.6f bits/byte  first step %.6f bits/byte\n", ops->name, log->n,
+    printf("(b) %-9s %zu steps  %.6f bits/byte  first step %.6f bits/byte\n", be->ops->name, log->n,
            bpb, r->first_step_bits / (double)r->first_step_bytes);
     return r->preq_bits;
 }
@@ -156,7 +159,7 @@ static double run(const corpus *c, const mdl_ops *ops, bits_log *log, preq_resul
 static void test_prequential(const corpus *c) {
     static bits_log lc, lg, lg2, lb, lb2;
     preq_result rc, rg, rg2, rb, rb2;
-    const mdl_ops *fp32 = cuda_backend(MDL_PRECISION_FP32), *bf = cuda_backend(MDL_PRECISION_BF16);
+    const mdl_backend *fp32 = gpu_fp32, *bf = gpu_bf16;
     double cpu_bits = run(c, cpu_backend(), &lc, &rc);
     double g = run(c, fp32, &lg, &rg), b = run(c, bf, &lb, &rb);
     double eg = fabs(g - cpu_bits) / cpu_bits, eb = fabs(b - cpu_bits) / cpu_bits;
@@ -186,7 +189,7 @@ static void test_prequential(const corpus *c) {
 
 /* ---- (d) causality ------------------------------------------------------------------- */
 
-static void test_causality(const mdl_ops *gpu, model_position position, unsigned ngram,
+static void test_causality(const mdl_backend *gpu, model_position position, unsigned ngram,
                            uint64_t seed) {
     enum { B = 3, T = 48 };
     model_config mc = small;
@@ -202,7 +205,7 @@ static void test_causality(const mdl_ops *gpu, model_position position, unsigned
     for (int i = 0; i < B * T; i++) tokens[i] = (int)(rng_bits(seed, 1, i) % MDL_VOCAB_IN);
     model_forward(m, tokens, B, T);
     real *base = malloc(nlog * sizeof(real)), *logits = malloc(nlog * sizeof(real));
-    gpu->download(base, model_logits(m), nlog * sizeof(real));
+    gpu->ops->download(gpu->ctx, base, model_logits(m), nlog * sizeof(real));
 
     int cuts[] = {0, 1, 7, T / 2, T - 2};
     for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
@@ -213,17 +216,17 @@ static void test_causality(const mdl_ops *gpu, model_position position, unsigned
                 changed[b * T + j] =
                     (tokens[b * T + j] + 1 + (int)(rng_bits(seed, 2 + c, j) % 255)) % 257;
         model_forward(m, changed, B, T);
-        gpu->download(logits, model_logits(m), nlog * sizeof(real));
+        gpu->ops->download(gpu->ctx, logits, model_logits(m), nlog * sizeof(real));
         for (int b = 0; b < B; b++) {
             size_t first = (size_t)b * T;
             CHECKF(memcmp(logits + first * V, base + first * V, (size_t)(t + 1) * row) == 0,
                    "%s stream %d: logits at positions <= %d changed when later bytes changed",
-                   gpu->name, b, t);
+                   gpu->ops->name, b, t);
             CHECKF(memcmp(logits + (first + t + 1) * V, base + (first + t + 1) * V, row) != 0,
-                   "%s stream %d: logits at %d did not change", gpu->name, b, t + 1);
+                   "%s stream %d: logits at %d did not change", gpu->ops->name, b, t + 1);
         }
     }
-    printf("(d) %-9s causality: earlier logits bit-identical at %zu cuts\n", gpu->name,
+    printf("(d) %-9s causality: earlier logits bit-identical at %zu cuts\n", gpu->ops->name,
            sizeof cuts / sizeof cuts[0]);
     free(base), free(logits);
     model_destroy(m);
@@ -234,9 +237,10 @@ int main(void) {
         printf("SKIP: no CUDA device\n");
         return 77;
     }
-    char msg[256];
-    if (cuda_backend_init(0, msg, sizeof msg) != 0) {
-        fprintf(stderr, "cuda_backend_init: %s\n", msg);
+    mdl_err err;
+    if (cuda_backend_create(0, 0, &gpu_fp32, &err) != 0 ||
+        cuda_backend_create(0, 1, &gpu_bf16, &err) != 0) {
+        fprintf(stderr, "cuda_backend_create: %s\n", err.msg);
         return 1;
     }
     uint64_t seed = (uint64_t)time(NULL);
@@ -267,7 +271,6 @@ int main(void) {
     tests_write_file(b, text + 1300, sizeof text - 1300);
     const char *paths[] = {a, b};
     corpus c;
-    mdl_err err;
     CHECKF(corpus_load(&c, paths, 2, &err) == 0, "%s", err.msg);
     test_prequential(&c);
     corpus_free(&c);
@@ -275,10 +278,11 @@ int main(void) {
     free(dir);
 
     for (int p = POSITION_LEARNED; p <= POSITION_NONE; p++) {
-        test_causality(cuda_backend(MDL_PRECISION_FP32), (model_position)p, 0, seed);
-        test_causality(cuda_backend(MDL_PRECISION_BF16), (model_position)p, 0, seed);
+        test_causality(gpu_fp32, (model_position)p, 0, seed);
+        test_causality(gpu_bf16, (model_position)p, 0, seed);
     }
-    test_causality(cuda_backend(MDL_PRECISION_FP32), POSITION_ROPE, 5, seed);
-    cuda_backend_shutdown();
+    test_causality(gpu_fp32, POSITION_ROPE, 5, seed);
+    mdl_backend_release(gpu_fp32);
+    mdl_backend_release(gpu_bf16);
     return tests_done("test_gpu_model");
 }

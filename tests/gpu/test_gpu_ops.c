@@ -27,6 +27,7 @@
 #define TOL_BF16 2e-2
 
 static const mdl_ops *cpu, *gpu; /* gpu: the table under test */
+static void *gctx;               /* its context */
 static int bf16;                 /* gpu is the bf16 table */
 
 /* ---- random numbers: the project's counter-based RNG (host/util/rng.h), one draw each ----- */
@@ -62,9 +63,9 @@ static float *nan_host(size_t n) {
 }
 
 static void *to_gpu(const void *host, size_t bytes) {
-    void *d = gpu->alloc(bytes);
+    void *d = gpu->alloc(gctx, bytes);
     CHECK(d != NULL);
-    gpu->upload(d, host, bytes);
+    gpu->upload(gctx, d, host, bytes);
     return d;
 }
 
@@ -75,13 +76,13 @@ static float *gpu_floats(const float *host, size_t n) {
 /* re-poisons a device buffer with NaN */
 static void gpu_poison(float *d, size_t n) {
     float *p = nan_host(n);
-    gpu->upload(d, p, n * sizeof(float));
+    gpu->upload(gctx, d, p, n * sizeof(float));
     free(p);
 }
 
 static float *from_gpu(const float *d, size_t n) {
     float *h = malloc((n ? n : 1) * sizeof *h);
-    gpu->download(h, d, n * sizeof(float));
+    gpu->download(gctx, h, d, n * sizeof(float));
     return h;
 }
 
@@ -152,17 +153,17 @@ static void test_embedding(int B, int T, int C) {
     float *d_out = gpu_floats(out, (size_t)N * C), *d_dout = gpu_floats(dout, (size_t)N * C);
     float *d_dwte = gpu_floats(dwte, (size_t)V * C), *d_dwpe = gpu_floats(dwpe, (size_t)T * C);
 
-    cpu->embedding_forward(out, tokens, wte, wpe, B, T, C);
-    gpu->embedding_forward(d_out, d_tok, d_wte, d_wpe, B, T, C);
+    cpu->embedding_forward(NULL, out, tokens, wte, wpe, B, T, C);
+    gpu->embedding_forward(gctx, d_out, d_tok, d_wte, d_wpe, B, T, C);
     snprintf(name, sizeof name, "embedding fwd B=%d T=%d C=%d", B, T, C);
     compare(name, d_out, out, (size_t)N * C, TOL_FP32);
 
-    gpu->embedding_backward(d_dwte, d_dwpe, d_dout, d_tok, B, T, C);
+    gpu->embedding_backward(gctx, d_dwte, d_dwpe, d_dout, d_tok, B, T, C);
     float *once_te = from_gpu(d_dwte, (size_t)V * C), *once_pe = from_gpu(d_dwpe, (size_t)T * C);
-    gpu->upload(d_dwte, dwte, (size_t)V * C * sizeof(float));
-    gpu->upload(d_dwpe, dwpe, (size_t)T * C * sizeof(float));
-    gpu->embedding_backward(d_dwte, d_dwpe, d_dout, d_tok, B, T, C);
-    cpu->embedding_backward(dwte, dwpe, dout, tokens, B, T, C);
+    gpu->upload(gctx, d_dwte, dwte, (size_t)V * C * sizeof(float));
+    gpu->upload(gctx, d_dwpe, dwpe, (size_t)T * C * sizeof(float));
+    gpu->embedding_backward(gctx, d_dwte, d_dwpe, d_dout, d_tok, B, T, C);
+    cpu->embedding_backward(NULL, dwte, dwpe, dout, tokens, B, T, C);
     snprintf(name, sizeof name, "embedding bwd dwte C=%d", C);
     compare(name, d_dwte, dwte, (size_t)V * C, TOL_FP32);
     check_repeat(name, d_dwte, once_te, (size_t)V * C);
@@ -170,8 +171,9 @@ static void test_embedding(int B, int T, int C) {
     compare(name, d_dwpe, dwpe, (size_t)T * C, TOL_FP32);
     check_repeat(name, d_dwpe, once_pe, (size_t)T * C);
 
-    gpu->release(d_tok), gpu->release(d_wte), gpu->release(d_wpe), gpu->release(d_out);
-    gpu->release(d_dout), gpu->release(d_dwte), gpu->release(d_dwpe);
+    gpu->release(gctx, d_tok), gpu->release(gctx, d_wte), gpu->release(gctx, d_wpe),
+        gpu->release(gctx, d_out);
+    gpu->release(gctx, d_dout), gpu->release(gctx, d_dwte), gpu->release(gctx, d_dwpe);
     free(tokens), free(wte), free(wpe), free(out), free(dout), free(dwte), free(dwpe);
     free(once_te), free(once_pe);
 }
@@ -186,14 +188,15 @@ static void test_embedding_no_positions(int B, int T, int C) {
     int *d_tok = to_gpu(tokens, N * sizeof(int));
     float *d_wte = gpu_floats(wte, (size_t)V * C), *d_out = gpu_floats(out, (size_t)N * C);
     float *d_dout = gpu_floats(dout, (size_t)N * C), *d_dwte = gpu_floats(dwte, (size_t)V * C);
-    cpu->embedding_forward(out, tokens, wte, NULL, B, T, C);
-    gpu->embedding_forward(d_out, d_tok, d_wte, NULL, B, T, C);
+    cpu->embedding_forward(NULL, out, tokens, wte, NULL, B, T, C);
+    gpu->embedding_forward(gctx, d_out, d_tok, d_wte, NULL, B, T, C);
     compare("embedding fwd without positions", d_out, out, (size_t)N * C, TOL_FP32);
-    cpu->embedding_backward(dwte, NULL, dout, tokens, B, T, C);
-    gpu->embedding_backward(d_dwte, NULL, d_dout, d_tok, B, T, C);
+    cpu->embedding_backward(NULL, dwte, NULL, dout, tokens, B, T, C);
+    gpu->embedding_backward(gctx, d_dwte, NULL, d_dout, d_tok, B, T, C);
     compare("embedding bwd without positions", d_dwte, dwte, (size_t)V * C, TOL_FP32);
-    gpu->release(d_tok), gpu->release(d_wte), gpu->release(d_out), gpu->release(d_dout);
-    gpu->release(d_dwte);
+    gpu->release(gctx, d_tok), gpu->release(gctx, d_wte), gpu->release(gctx, d_out),
+        gpu->release(gctx, d_dout);
+    gpu->release(gctx, d_dwte);
     free(tokens), free(wte), free(out), free(dout), free(dwte);
 }
 
@@ -210,16 +213,17 @@ static void test_rows(int N, int K, int C, int R) {
     int *idx = rand_rows_index(N * K, R), *d_idx = to_gpu(idx, (size_t)N * K * sizeof(int));
     float *out = rand_host((size_t)N * C, 1), *table = rand_host((size_t)R * C, 1);
     float *d_out = gpu_floats(out, (size_t)N * C), *d_table = gpu_floats(table, (size_t)R * C);
-    cpu->rows_gather_add(out, table, idx, N, K, C);
-    gpu->rows_gather_add(d_out, d_table, d_idx, N, K, C);
+    cpu->rows_gather_add(NULL, out, table, idx, N, K, C);
+    gpu->rows_gather_add(gctx, d_out, d_table, d_idx, N, K, C);
     snprintf(name, sizeof name, "rows gather N=%d K=%d C=%d R=%d", N, K, C, R);
     compare_exact(name, d_out, out, (size_t)N * C);
     float *dt = rand_host((size_t)R * C, 1), *d_dt = gpu_floats(dt, (size_t)R * C);
-    cpu->rows_scatter_add(dt, out, idx, N, K, C);
-    gpu->rows_scatter_add(d_dt, d_out, d_idx, N, K, C);
+    cpu->rows_scatter_add(NULL, dt, out, idx, N, K, C);
+    gpu->rows_scatter_add(gctx, d_dt, d_out, d_idx, N, K, C);
     snprintf(name, sizeof name, "rows scatter N=%d K=%d C=%d R=%d", N, K, C, R);
     compare_exact(name, d_dt, dt, (size_t)R * C);
-    gpu->release(d_idx), gpu->release(d_out), gpu->release(d_table), gpu->release(d_dt);
+    gpu->release(gctx, d_idx), gpu->release(gctx, d_out), gpu->release(gctx, d_table),
+        gpu->release(gctx, d_dt);
     free(idx), free(out), free(table), free(dt);
 }
 
@@ -229,15 +233,15 @@ static void test_rope(int B, int T, int C, int NH, int64_t pos0) {
     size_t n = (size_t)B * T * 3 * C;
     char name[96];
     float *x = rand_host(n, 2), *d_x = gpu_floats(x, n);
-    cpu->rope_forward(x, B, T, C, NH, pos0);
-    gpu->rope_forward(d_x, B, T, C, NH, pos0);
+    cpu->rope_forward(NULL, x, B, T, C, NH, pos0);
+    gpu->rope_forward(gctx, d_x, B, T, C, NH, pos0);
     snprintf(name, sizeof name, "rope fwd B=%d T=%d C=%d NH=%d", B, T, C, NH);
     compare(name, d_x, x, n, TOL_FP32);
-    cpu->rope_backward(x, B, T, C, NH, pos0);
-    gpu->rope_backward(d_x, B, T, C, NH, pos0);
+    cpu->rope_backward(NULL, x, B, T, C, NH, pos0);
+    gpu->rope_backward(gctx, d_x, B, T, C, NH, pos0);
     snprintf(name, sizeof name, "rope bwd B=%d T=%d C=%d NH=%d", B, T, C, NH);
     compare(name, d_x, x, n, TOL_FP32);
-    gpu->release(d_x);
+    gpu->release(gctx, d_x);
     free(x);
 }
 
@@ -247,11 +251,11 @@ static void test_copy_blocks(void) {
     enum { B = 3, SRC = 50, DST = 70, OFF = 9, N = 41 };
     float *src = rand_host((size_t)B * SRC, 1), *dst = rand_host((size_t)B * DST, 1);
     float *d_src = gpu_floats(src, (size_t)B * SRC), *d_dst = gpu_floats(dst, (size_t)B * DST);
-    cpu->copy_blocks(dst + OFF, DST, src + 4, SRC, B, N);
-    gpu->copy_blocks(d_dst + OFF, DST, d_src + 4, SRC, B, N);
+    cpu->copy_blocks(NULL, dst + OFF, DST, src + 4, SRC, B, N);
+    gpu->copy_blocks(gctx, d_dst + OFF, DST, d_src + 4, SRC, B, N);
     float *got = from_gpu(d_dst, (size_t)B * DST);
     CHECKF(!memcmp(got, dst, (size_t)B * DST * sizeof(float)), "copy_blocks differs from the CPU");
-    gpu->release(d_src), gpu->release(d_dst);
+    gpu->release(gctx, d_src), gpu->release(gctx, d_dst);
     free(src), free(dst), free(got);
 }
 
@@ -268,8 +272,8 @@ static void test_layernorm(int N, int C) {
     float *d_out = gpu_floats(out, NC), *d_mean = gpu_floats(mean, N);
     float *d_rstd = gpu_floats(rstd, N);
 
-    cpu->layernorm_forward(out, mean, rstd, inp, w, b, N, C);
-    gpu->layernorm_forward(d_out, d_mean, d_rstd, d_inp, d_w, d_b, N, C);
+    cpu->layernorm_forward(NULL, out, mean, rstd, inp, w, b, N, C);
+    gpu->layernorm_forward(gctx, d_out, d_mean, d_rstd, d_inp, d_w, d_b, N, C);
     snprintf(name, sizeof name, "layernorm fwd N=%d C=%d", N, C);
     compare(name, d_out, out, NC, TOL_FP32);
     compare("layernorm fwd mean", d_mean, mean, N, TOL_FP32);
@@ -278,25 +282,27 @@ static void test_layernorm(int N, int C) {
     /* the backward on the CPU's saved statistics, on both sides */
     float *dout = rand_host(NC, 1), *dinp = rand_host(NC, 0.1f);
     float *dw = rand_host(C, 0.1f), *db = rand_host(C, 0.1f);
-    gpu->upload(d_mean, mean, N * sizeof(float));
-    gpu->upload(d_rstd, rstd, N * sizeof(float));
+    gpu->upload(gctx, d_mean, mean, N * sizeof(float));
+    gpu->upload(gctx, d_rstd, rstd, N * sizeof(float));
     float *d_dout = gpu_floats(dout, NC), *d_dinp = gpu_floats(dinp, NC);
     float *d_dw = gpu_floats(dw, C), *d_db = gpu_floats(db, C);
-    gpu->layernorm_backward(d_dinp, d_dw, d_db, d_dout, d_inp, d_w, d_mean, d_rstd, N, C);
+    gpu->layernorm_backward(gctx, d_dinp, d_dw, d_db, d_dout, d_inp, d_w, d_mean, d_rstd, N, C);
     float *once = from_gpu(d_dw, C);
-    gpu->upload(d_dinp, dinp, NC * sizeof(float));
-    gpu->upload(d_dw, dw, C * sizeof(float));
-    gpu->upload(d_db, db, C * sizeof(float));
-    gpu->layernorm_backward(d_dinp, d_dw, d_db, d_dout, d_inp, d_w, d_mean, d_rstd, N, C);
-    cpu->layernorm_backward(dinp, dw, db, dout, inp, w, mean, rstd, N, C);
+    gpu->upload(gctx, d_dinp, dinp, NC * sizeof(float));
+    gpu->upload(gctx, d_dw, dw, C * sizeof(float));
+    gpu->upload(gctx, d_db, db, C * sizeof(float));
+    gpu->layernorm_backward(gctx, d_dinp, d_dw, d_db, d_dout, d_inp, d_w, d_mean, d_rstd, N, C);
+    cpu->layernorm_backward(NULL, dinp, dw, db, dout, inp, w, mean, rstd, N, C);
     compare("layernorm bwd dinp", d_dinp, dinp, NC, TOL_FP32);
     compare("layernorm bwd dweight", d_dw, dw, C, TOL_FP32);
     compare("layernorm bwd dbias", d_db, db, C, TOL_FP32);
     check_repeat("layernorm bwd dweight", d_dw, once, C);
 
-    gpu->release(d_inp), gpu->release(d_w), gpu->release(d_b), gpu->release(d_out);
-    gpu->release(d_mean), gpu->release(d_rstd), gpu->release(d_dout), gpu->release(d_dinp);
-    gpu->release(d_dw), gpu->release(d_db);
+    gpu->release(gctx, d_inp), gpu->release(gctx, d_w), gpu->release(gctx, d_b),
+        gpu->release(gctx, d_out);
+    gpu->release(gctx, d_mean), gpu->release(gctx, d_rstd), gpu->release(gctx, d_dout),
+        gpu->release(gctx, d_dinp);
+    gpu->release(gctx, d_dw), gpu->release(gctx, d_db);
     free(inp), free(w), free(b), free(out), free(mean), free(rstd), free(dout), free(dinp);
     free(dw), free(db), free(once);
 }
@@ -311,8 +317,8 @@ static void test_matmul(int N, int C, int OC, int with_bias, int with_dinp) {
     float *out = nan_host(NO);
     float *d_inp = gpu_floats(inp, NC), *d_w = gpu_floats(w, WC), *d_b = gpu_floats(b, OC);
     float *d_out = gpu_floats(out, NO);
-    cpu->matmul_forward(out, inp, w, with_bias ? b : NULL, N, C, OC);
-    gpu->matmul_forward(d_out, d_inp, d_w, with_bias ? d_b : NULL, N, C, OC);
+    cpu->matmul_forward(NULL, out, inp, w, with_bias ? b : NULL, N, C, OC);
+    gpu->matmul_forward(gctx, d_out, d_inp, d_w, with_bias ? d_b : NULL, N, C, OC);
     snprintf(name, sizeof name, "matmul fwd N=%d C=%d OC=%d%s", N, C, OC,
              with_bias ? " +bias" : "");
     compare(name, d_out, out, NO, product_tol());
@@ -321,23 +327,25 @@ static void test_matmul(int N, int C, int OC, int with_bias, int with_dinp) {
     float *db = rand_host(OC, 0.1f);
     float *d_dout = gpu_floats(dout, NO), *d_dinp = gpu_floats(dinp, NC);
     float *d_dw = gpu_floats(dw, WC), *d_db = gpu_floats(db, OC);
-    gpu->matmul_backward(with_dinp ? d_dinp : NULL, d_dw, with_bias ? d_db : NULL, d_dout, d_inp,
-                         d_w, N, C, OC);
+    gpu->matmul_backward(gctx, with_dinp ? d_dinp : NULL, d_dw, with_bias ? d_db : NULL, d_dout,
+                         d_inp, d_w, N, C, OC);
     float *once = from_gpu(d_dw, WC);
-    gpu->upload(d_dinp, dinp, NC * sizeof(float));
-    gpu->upload(d_dw, dw, WC * sizeof(float));
-    gpu->upload(d_db, db, OC * sizeof(float));
-    gpu->matmul_backward(with_dinp ? d_dinp : NULL, d_dw, with_bias ? d_db : NULL, d_dout, d_inp,
-                         d_w, N, C, OC);
-    cpu->matmul_backward(with_dinp ? dinp : NULL, dw, with_bias ? db : NULL, dout, inp, w, N, C,
-                         OC);
+    gpu->upload(gctx, d_dinp, dinp, NC * sizeof(float));
+    gpu->upload(gctx, d_dw, dw, WC * sizeof(float));
+    gpu->upload(gctx, d_db, db, OC * sizeof(float));
+    gpu->matmul_backward(gctx, with_dinp ? d_dinp : NULL, d_dw, with_bias ? d_db : NULL, d_dout,
+                         d_inp, d_w, N, C, OC);
+    cpu->matmul_backward(NULL, with_dinp ? dinp : NULL, dw, with_bias ? db : NULL, dout, inp, w, N,
+                         C, OC);
     compare("matmul bwd dinp", d_dinp, dinp, NC, product_tol()); /* untouched when NULL */
     compare("matmul bwd dweight", d_dw, dw, WC, product_tol());
     compare("matmul bwd dbias", d_db, db, OC, TOL_FP32); /* fp32 column sums */
     check_repeat("matmul bwd dweight", d_dw, once, WC);
 
-    gpu->release(d_inp), gpu->release(d_w), gpu->release(d_b), gpu->release(d_out);
-    gpu->release(d_dout), gpu->release(d_dinp), gpu->release(d_dw), gpu->release(d_db);
+    gpu->release(gctx, d_inp), gpu->release(gctx, d_w), gpu->release(gctx, d_b),
+        gpu->release(gctx, d_out);
+    gpu->release(gctx, d_dout), gpu->release(gctx, d_dinp), gpu->release(gctx, d_dw),
+        gpu->release(gctx, d_db);
     free(inp), free(w), free(b), free(out), free(dout), free(dinp), free(dw), free(db);
     free(once);
 }
@@ -350,8 +358,8 @@ static void test_attention(int B, int T, int C, int NH) {
     float *qkv = rand_host(nqkv, 1.5f), *out = nan_host(nout), *att = nan_host(natt);
     float *d_qkv = gpu_floats(qkv, nqkv), *d_out = gpu_floats(out, nout);
     float *d_att = gpu_floats(att, natt);
-    cpu->attention_forward(out, att, qkv, B, T, C, NH);
-    gpu->attention_forward(d_out, d_att, d_qkv, B, T, C, NH);
+    cpu->attention_forward(NULL, out, att, qkv, B, T, C, NH);
+    gpu->attention_forward(gctx, d_out, d_att, d_qkv, B, T, C, NH);
     snprintf(name, sizeof name, "attention fwd B=%d T=%d C=%d NH=%d", B, T, C, NH);
     compare(name, d_out, out, nout, product_tol());
     compare("attention fwd att", d_att, att, natt, product_tol());
@@ -366,20 +374,21 @@ static void test_attention(int B, int T, int C, int NH) {
 
     /* the backward from the CPU's att on both sides; datt is scratch (poisoned, unchecked) */
     float *dout = rand_host(nout, 1), *dqkv = rand_host(nqkv, 0.1f), *datt = nan_host(natt);
-    gpu->upload(d_att, att, natt * sizeof(float));
+    gpu->upload(gctx, d_att, att, natt * sizeof(float));
     float *d_dout = gpu_floats(dout, nout), *d_dqkv = gpu_floats(dqkv, nqkv);
     float *d_datt = gpu_floats(datt, natt);
-    gpu->attention_backward(d_dqkv, d_datt, d_dout, d_qkv, d_att, B, T, C, NH);
+    gpu->attention_backward(gctx, d_dqkv, d_datt, d_dout, d_qkv, d_att, B, T, C, NH);
     float *once = from_gpu(d_dqkv, nqkv);
-    gpu->upload(d_dqkv, dqkv, nqkv * sizeof(float));
+    gpu->upload(gctx, d_dqkv, dqkv, nqkv * sizeof(float));
     gpu_poison(d_datt, natt);
-    gpu->attention_backward(d_dqkv, d_datt, d_dout, d_qkv, d_att, B, T, C, NH);
-    cpu->attention_backward(dqkv, datt, dout, qkv, att, B, T, C, NH);
+    gpu->attention_backward(gctx, d_dqkv, d_datt, d_dout, d_qkv, d_att, B, T, C, NH);
+    cpu->attention_backward(NULL, dqkv, datt, dout, qkv, att, B, T, C, NH);
     compare("attention bwd dqkv", d_dqkv, dqkv, nqkv, product_tol());
     check_repeat("attention bwd dqkv", d_dqkv, once, nqkv);
 
-    gpu->release(d_qkv), gpu->release(d_out), gpu->release(d_att), gpu->release(d_dout);
-    gpu->release(d_dqkv), gpu->release(d_datt);
+    gpu->release(gctx, d_qkv), gpu->release(gctx, d_out), gpu->release(gctx, d_att),
+        gpu->release(gctx, d_dout);
+    gpu->release(gctx, d_dqkv), gpu->release(gctx, d_datt);
     free(qkv), free(out), free(att), free(gatt), free(dout), free(dqkv), free(datt), free(once);
 }
 
@@ -394,27 +403,28 @@ static void test_elementwise(size_t n, int offset) {
     float *d_dout = gpu_floats(dout, m), *d_da = gpu_floats(da, m), *d_db = gpu_floats(db, m);
     int o = offset;
 
-    cpu->gelu_forward(out + o, x + o, n);
-    gpu->gelu_forward(d_out + o, d_x + o, n);
+    cpu->gelu_forward(NULL, out + o, x + o, n);
+    gpu->gelu_forward(gctx, d_out + o, d_x + o, n);
     snprintf(name, sizeof name, "gelu fwd n=%zu offset %d", n, o);
     compare(name, d_out + o, out + o, n, TOL_FP32);
-    cpu->gelu_backward(da + o, x + o, dout + o, n);
-    gpu->gelu_backward(d_da + o, d_x + o, d_dout + o, n);
+    cpu->gelu_backward(NULL, da + o, x + o, dout + o, n);
+    gpu->gelu_backward(gctx, d_da + o, d_x + o, d_dout + o, n);
     compare("gelu bwd", d_da + o, da + o, n, TOL_FP32);
 
     gpu_poison(d_out, m);
     for (size_t i = 0; i < m; i++) out[i] = NAN;
-    cpu->residual_forward(out + o, x + o, y + o, n);
-    gpu->residual_forward(d_out + o, d_x + o, d_y + o, n);
+    cpu->residual_forward(NULL, out + o, x + o, y + o, n);
+    gpu->residual_forward(gctx, d_out + o, d_x + o, d_y + o, n);
     snprintf(name, sizeof name, "residual fwd n=%zu offset %d", n, o);
     compare(name, d_out + o, out + o, n, TOL_FP32);
-    cpu->residual_backward(da + o, db + o, dout + o, n);
-    gpu->residual_backward(d_da + o, d_db + o, d_dout + o, n);
+    cpu->residual_backward(NULL, da + o, db + o, dout + o, n);
+    gpu->residual_backward(gctx, d_da + o, d_db + o, d_dout + o, n);
     compare("residual bwd da", d_da + o, da + o, n, TOL_FP32);
     compare("residual bwd db", d_db + o, db + o, n, TOL_FP32);
 
-    gpu->release(d_x), gpu->release(d_y), gpu->release(d_out), gpu->release(d_dout);
-    gpu->release(d_da), gpu->release(d_db);
+    gpu->release(gctx, d_x), gpu->release(gctx, d_y), gpu->release(gctx, d_out),
+        gpu->release(gctx, d_dout);
+    gpu->release(gctx, d_da), gpu->release(gctx, d_db);
     free(x), free(y), free(out), free(dout), free(da), free(db);
 }
 
@@ -444,22 +454,22 @@ static void test_elementwise_extremes(void) {
     }
     float *d_x = gpu_floats(x, n), *d_y = gpu_floats(y, n), *d_dout = gpu_floats(dout, n);
     float *d_out = gpu_floats(out, n), *d_da = gpu_floats(da, n), *d_db = gpu_floats(db, n);
-    cpu->gelu_forward(out, x, n);
-    gpu->gelu_forward(d_out, d_x, n);
+    cpu->gelu_forward(NULL, out, x, n);
+    gpu->gelu_forward(gctx, d_out, d_x, n);
     check_finite("gelu fwd extremes", d_out, n);
     compare("gelu fwd extremes", d_out, out, n, TOL_FP32);
-    cpu->gelu_backward(da, x, dout, n);
-    gpu->gelu_backward(d_da, d_x, d_dout, n);
+    cpu->gelu_backward(NULL, da, x, dout, n);
+    gpu->gelu_backward(gctx, d_da, d_x, d_dout, n);
     check_finite("gelu bwd extremes", d_da, n);
     compare("gelu bwd extremes", d_da, da, n, TOL_FP32);
 
     gpu_poison(d_out, n);
-    cpu->residual_forward(out, x, y, n);
-    gpu->residual_forward(d_out, d_x, d_y, n);
+    cpu->residual_forward(NULL, out, x, y, n);
+    gpu->residual_forward(gctx, d_out, d_x, d_y, n);
     check_finite("residual fwd extremes", d_out, n);
     compare("residual fwd extremes", d_out, out, n, TOL_FP32);
-    cpu->residual_backward(da, db, x, n);
-    gpu->residual_backward(d_da, d_db, d_x, n);
+    cpu->residual_backward(NULL, da, db, x, n);
+    gpu->residual_backward(gctx, d_da, d_db, d_x, n);
     compare("residual bwd extremes da", d_da, da, n, TOL_FP32);
     compare("residual bwd extremes db", d_db, db, n, TOL_FP32);
 
@@ -468,33 +478,35 @@ static void test_elementwise_extremes(void) {
     for (size_t i = 0; i < n; i++) p[i] = 0.01f * y[i];
     float *d_p = gpu_floats(p, n), *d_m = gpu_floats(m, n), *d_v = gpu_floats(v, n);
     for (int t = 1; t <= 3; t++) {
-        cpu->adamw_update(p, x, m, v, n, 0.01f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.7f, t);
-        gpu->adamw_update(d_p, d_x, d_m, d_v, n, 0.01f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.7f, t);
+        cpu->adamw_update(NULL, p, x, m, v, n, 0.01f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.7f, t);
+        gpu->adamw_update(gctx, d_p, d_x, d_m, d_v, n, 0.01f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.7f, t);
     }
     check_finite("adamw extremes param", d_p, n);
     compare("adamw extremes param", d_p, p, n, TOL_FP32);
     compare("adamw extremes v", d_v, v, n, TOL_FP32);
 
-    gpu->release(d_x), gpu->release(d_y), gpu->release(d_dout), gpu->release(d_out);
-    gpu->release(d_da), gpu->release(d_db), gpu->release(d_p), gpu->release(d_m);
-    gpu->release(d_v);
+    gpu->release(gctx, d_x), gpu->release(gctx, d_y), gpu->release(gctx, d_dout),
+        gpu->release(gctx, d_out);
+    gpu->release(gctx, d_da), gpu->release(gctx, d_db), gpu->release(gctx, d_p),
+        gpu->release(gctx, d_m);
+    gpu->release(gctx, d_v);
 }
 
 /* Empty shapes are no-ops: a grid of 0 blocks must not be launched (it aborts). */
 static void test_empty_shapes(void) {
-    float *d = gpu->alloc(64 * sizeof(float));
+    float *d = gpu->alloc(gctx, 64 * sizeof(float));
     CHECK(d != NULL);
-    gpu->layernorm_forward(d, d, d, d, d, d, 0, 16);
-    gpu->layernorm_backward(d, d, d, d, d, d, d, d, 0, 16);
-    gpu->attention_forward(d, d, d, 0, 4, 16, 2);
-    gpu->attention_backward(d, d, d, d, d, 0, 4, 16, 2);
-    gpu->gelu_forward(d, d, 0);
-    gpu->residual_forward(d, d, d, 0);
-    gpu->crossentropy_forward(d, d, (const int *)d, 0, 256);
+    gpu->layernorm_forward(gctx, d, d, d, d, d, d, 0, 16);
+    gpu->layernorm_backward(gctx, d, d, d, d, d, d, d, d, 0, 16);
+    gpu->attention_forward(gctx, d, d, d, 0, 4, 16, 2);
+    gpu->attention_backward(gctx, d, d, d, d, d, 0, 4, 16, 2);
+    gpu->gelu_forward(gctx, d, d, 0);
+    gpu->residual_forward(gctx, d, d, d, 0);
+    gpu->crossentropy_forward(gctx, d, d, (const int *)d, 0, 256);
     float back[64];
-    gpu->download(back, d, sizeof back); /* synchronises: a failed launch would abort here */
+    gpu->download(gctx, back, d, sizeof back); /* synchronises: a failed launch would abort here */
     for (int i = 0; i < 64; i++) CHECK(back[i] == 0.0f); /* untouched */
-    gpu->release(d);
+    gpu->release(gctx, d);
     printf("  %-9s empty shapes (N = 0, B = 0): no launch, no change\n", gpu->name);
 }
 
@@ -513,12 +525,12 @@ static void test_crossentropy(int N, int V) {
     float *d_l = gpu_floats(logits, NV), *d_w = gpu_floats(w, N), *d_bits = gpu_floats(bits, N);
     float *d_dl = gpu_floats(dlogits, NV);
 
-    cpu->crossentropy_forward(bits, logits, targets, N, V);
-    gpu->crossentropy_forward(d_bits, d_l, d_t, N, V);
+    cpu->crossentropy_forward(NULL, bits, logits, targets, N, V);
+    gpu->crossentropy_forward(gctx, d_bits, d_l, d_t, N, V);
     snprintf(name, sizeof name, "crossentropy fwd N=%d V=%d", N, V);
     compare(name, d_bits, bits, N, TOL_FP32);
-    cpu->crossentropy_backward(dlogits, logits, targets, w, N, V);
-    gpu->crossentropy_backward(d_dl, d_l, d_t, d_w, N, V);
+    cpu->crossentropy_backward(NULL, dlogits, logits, targets, w, N, V);
+    gpu->crossentropy_backward(gctx, d_dl, d_l, d_t, d_w, N, V);
     compare("crossentropy bwd dlogits (overwrites)", d_dl, dlogits, NV, TOL_FP32);
     float *g = from_gpu(d_dl, NV);
     for (int j = 0; j < V; j++) CHECK(g[1 * V + j] == 0.0f); /* weight 0: exact zeros */
@@ -526,15 +538,16 @@ static void test_crossentropy(int N, int V) {
     /* uniform prediction over 256 bytes: exactly 8 bits */
     if (V == 256) {
         float *zl = calloc(NV, sizeof *zl);
-        gpu->upload(d_l, zl, NV * sizeof(float));
-        gpu->crossentropy_forward(d_bits, d_l, d_t, N, V);
+        gpu->upload(gctx, d_l, zl, NV * sizeof(float));
+        gpu->crossentropy_forward(gctx, d_bits, d_l, d_t, N, V);
         float *zb = from_gpu(d_bits, N);
         for (int i = 0; i < N; i++)
             CHECKF(zb[i] == 8.0f, "%s: zero logits give %.9g bits, want 8", gpu->name, zb[i]);
         free(zl), free(zb);
     }
-    gpu->release(d_t), gpu->release(d_l), gpu->release(d_w), gpu->release(d_bits);
-    gpu->release(d_dl);
+    gpu->release(gctx, d_t), gpu->release(gctx, d_l), gpu->release(gctx, d_w),
+        gpu->release(gctx, d_bits);
+    gpu->release(gctx, d_dl);
     free(targets), free(logits), free(w), free(bits), free(dlogits), free(g);
 }
 
@@ -547,15 +560,15 @@ static void test_adamw(size_t n) {
     float *d_p = gpu_floats(p, n), *d_m = gpu_floats(m, n), *d_v = gpu_floats(v, n);
     for (int t = 1; t <= 3; t++) {
         float *grad = rand_host(n, 2), *d_g = gpu_floats(grad, n);
-        cpu->adamw_update(p, grad, m, v, n, lr, b1, b2, eps, wd, gs, t);
-        gpu->adamw_update(d_p, d_g, d_m, d_v, n, lr, b1, b2, eps, wd, gs, t);
-        gpu->release(d_g);
+        cpu->adamw_update(NULL, p, grad, m, v, n, lr, b1, b2, eps, wd, gs, t);
+        gpu->adamw_update(gctx, d_p, d_g, d_m, d_v, n, lr, b1, b2, eps, wd, gs, t);
+        gpu->release(gctx, d_g);
         free(grad);
     }
     compare("adamw param (3 steps)", d_p, p, n, TOL_FP32);
     compare("adamw m", d_m, m, n, TOL_FP32);
     compare("adamw v", d_v, v, n, TOL_FP32);
-    gpu->release(d_p), gpu->release(d_m), gpu->release(d_v);
+    gpu->release(gctx, d_p), gpu->release(gctx, d_m), gpu->release(gctx, d_v);
     free(p), free(m), free(v);
 }
 
@@ -571,19 +584,20 @@ static void test_adamw_rows(int R, int C, int nrows) {
     float *d_p = gpu_floats(p, n), *d_g = gpu_floats(g, n), *d_m = gpu_floats(m, n);
     float *d_v = gpu_floats(v, n);
     int *d_rows = to_gpu(rows, (size_t)nrows * sizeof(int));
-    cpu->adamw_update_rows(p, g, m, v, rows, nrows, C, lr, b1, b2, eps, wd, gs, 5);
-    gpu->adamw_update_rows(d_p, d_g, d_m, d_v, d_rows, nrows, C, lr, b1, b2, eps, wd, gs, 5);
+    cpu->adamw_update_rows(NULL, p, g, m, v, rows, nrows, C, lr, b1, b2, eps, wd, gs, 5);
+    gpu->adamw_update_rows(gctx, d_p, d_g, d_m, d_v, d_rows, nrows, C, lr, b1, b2, eps, wd, gs, 5);
     compare("adamw rows param", d_p, p, n, TOL_FP32);
     compare("adamw rows m", d_m, m, n, TOL_FP32);
     compare("adamw rows v", d_v, v, n, TOL_FP32);
     compare_exact("adamw rows grad (listed rows cleared)", d_g, g, n);
-    double want = cpu->sum_of_squares_rows(v, rows, nrows, C);
-    double got = gpu->sum_of_squares_rows(d_v, d_rows, nrows, C);
+    double want = cpu->sum_of_squares_rows(NULL, v, rows, nrows, C);
+    double got = gpu->sum_of_squares_rows(gctx, d_v, d_rows, nrows, C);
     CHECKF(fabs(got - want) <= 1e-12 * fmax(1, want), "%s sum_of_squares_rows: %.17g vs %.17g",
            gpu->name, got, want);
-    CHECK(gpu->sum_of_squares_rows(d_v, d_rows, 0, C) == 0.0);
-    gpu->release(d_p), gpu->release(d_g), gpu->release(d_m), gpu->release(d_v);
-    gpu->release(d_rows);
+    CHECK(gpu->sum_of_squares_rows(gctx, d_v, d_rows, 0, C) == 0.0);
+    gpu->release(gctx, d_p), gpu->release(gctx, d_g), gpu->release(gctx, d_m),
+        gpu->release(gctx, d_v);
+    gpu->release(gctx, d_rows);
     free(rows), free(p), free(g), free(m), free(v);
 }
 
@@ -592,12 +606,12 @@ static void test_sum_of_squares(void) {
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
         size_t n = sizes[k];
         float *x = rand_host(n, 3), *d_x = gpu_floats(x, n ? n : 1);
-        double want = cpu->sum_of_squares(x, n), got = gpu->sum_of_squares(d_x, n);
+        double want = cpu->sum_of_squares(NULL, x, n), got = gpu->sum_of_squares(gctx, d_x, n);
         CHECKF(fabs(got - want) <= 1e-12 * fmax(1, want), "%s sum_of_squares n=%zu: %.17g vs %.17g",
                gpu->name, n, got, want);
-        CHECKF(gpu->sum_of_squares(d_x, n) == got, "%s sum_of_squares n=%zu: not repeatable",
+        CHECKF(gpu->sum_of_squares(gctx, d_x, n) == got, "%s sum_of_squares n=%zu: not repeatable",
                gpu->name, n);
-        gpu->release(d_x);
+        gpu->release(gctx, d_x);
         free(x);
     }
     printf("  %-9s sum_of_squares: within 1e-12 of the CPU, repeatable\n", gpu->name);
@@ -607,16 +621,16 @@ static void test_sum_of_squares(void) {
 
 static void test_memory(void) {
     enum { n = 1000 };
-    float *d = gpu->alloc(n * sizeof(float)), src[n], back[n];
+    float *d = gpu->alloc(gctx, n * sizeof(float)), src[n], back[n];
     CHECK(d != NULL);
-    gpu->download(back, d, sizeof back);
+    gpu->download(gctx, back, d, sizeof back);
     for (int i = 0; i < n; i++) CHECK(back[i] == 0.0f); /* alloc zeroes */
     for (int i = 0; i < n; i++) src[i] = (float)i + 0.5f;
-    gpu->upload(d, src, sizeof src);
-    gpu->zero(d + 10, 20 * sizeof(float));
-    gpu->download(back, d, sizeof back);
+    gpu->upload(gctx, d, src, sizeof src);
+    gpu->zero(gctx, d + 10, 20 * sizeof(float));
+    gpu->download(gctx, back, d, sizeof back);
     for (int i = 0; i < n; i++) CHECK(back[i] == (i >= 10 && i < 30 ? 0.0f : src[i]));
-    gpu->release(d);
+    gpu->release(gctx, d);
 }
 
 int main(void) {
@@ -624,22 +638,25 @@ int main(void) {
         printf("SKIP: no CUDA device\n");
         return 77;
     }
-    char err[256];
-    if (cuda_backend_init(0, err, sizeof err) != 0) {
-        fprintf(stderr, "cuda_backend_init: %s\n", err);
-        return 1;
-    }
     const char *env = getenv("MDL_TEST_SEED");
     uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ (uint64_t)clock() << 32;
     rng_seed = seed;
     printf("test_gpu_ops: seed %llu (MDL_TEST_SEED=%llu repeats this run)\n",
            (unsigned long long)seed, (unsigned long long)seed);
-    cpu = cpu_backend();
-    CHECK(!strcmp(cuda_backend(MDL_PRECISION_FP32)->name, "cuda-fp32"));
-    CHECK(!strcmp(cuda_backend(MDL_PRECISION_BF16)->name, "cuda-bf16"));
+    cpu = cpu_backend()->ops;
 
     for (bf16 = 0; bf16 <= 1; bf16++) {
-        gpu = cuda_backend(bf16 ? MDL_PRECISION_BF16 : MDL_PRECISION_FP32);
+        mdl_backend *be;
+        mdl_err err;
+        if (cuda_backend_create(0, bf16, &be, &err) != 0) {
+            fprintf(stderr, "cuda_backend_create: %s\n", err.msg);
+            return 1;
+        }
+        gpu = be->ops, gctx = be->ctx;
+        CHECK(!strcmp(gpu->name, bf16 ? "cuda-bf16" : "cuda-fp32") && gctx != NULL);
+        char desc[160];
+        gpu->describe(gctx, desc, sizeof desc);
+        CHECK(desc[0] != '\0' && gpu->free_memory(gctx) > 0 && gpu->queue(gctx) != NULL);
         test_memory();
         test_embedding(3, 37, 72); /* C % 4 == 0: vector path */
         test_embedding(2, 45, 70); /* scalar path */
@@ -674,10 +691,11 @@ int main(void) {
         test_adamw_rows(300, 72, 40);
         test_adamw_rows(65536, 128, 256);
         test_sum_of_squares();
+        gpu->synchronize(gctx);
+        mdl_backend_release(be);
     }
     printf("largest relative error: cuda-fp32 %.2e (tolerance %.0e), cuda-bf16 %.2e (tolerance "
            "%.0e for matmul and attention)\n",
            worst[0], TOL_FP32, worst[1], TOL_BF16);
-    cuda_backend_shutdown();
     return tests_done("test_gpu_ops");
 }

@@ -188,6 +188,11 @@ wait $pid
 mkfifo "$tmp/stuck.h5"
 MDL_REPORT_TIMEOUT=1 "$MDLBENCH" report "$tmp/stuck.h5" >"$tmp/stdout" 2>"$tmp/stderr"
 check_failure report_watchdog "took over 1 s" $? "$tmp/never.h5"
+# the same for a checkpoint that cannot be read to its end: one line naming it, exit 1,
+# nothing written (a FIFO stands in for the damaged file: its open never returns)
+MDL_CHECKPOINT_TIMEOUT=1 "$MDLBENCH" train --corpus "$tmp/ok.txt" "${small[@]}" \
+    --resume "$tmp/stuck.h5" -o "$tmp/stuck-run.h5" >"$tmp/stdout" 2>"$tmp/stderr"
+check_failure checkpoint_watchdog "stuck.h5 took over 1 s" $? "$tmp/stuck-run.h5"
 
 # a diverged run (non-finite bits) stops at that step with one line and a non-zero exit; its
 # steps so far stay in the .partial, marked diverged, and no results file claims completion

@@ -42,8 +42,8 @@ static void test_gelu(const mdl_ops *cpu) {
         ones[i] = 1.0f;
         bwd[i] = 0.0f;
     }
-    cpu->gelu_forward(fwd, in, NX);
-    cpu->gelu_backward(bwd, in, ones, NX); /* accumulates dout * gelu'(x) into 0 */
+    cpu->gelu_forward(NULL, fwd, in, NX);
+    cpu->gelu_backward(NULL, bwd, in, ones, NX); /* accumulates dout * gelu'(x) into 0 */
     for (size_t i = 0; i < NX; i++) {
         float x = XS[i], f = mdl_gelu(x), g = mdl_gelu_grad(x);
         printf("  x %9g  kernel gelu %-13.6g grad %-13.6g  cpu gelu %-13.6g grad %-13.6g\n", x, f,
@@ -74,8 +74,8 @@ static void test_residual(const mdl_ops *cpu) {
         b[i] = XS[NX - 1 - i];
         da[i] = db[i] = 0.5f;
     }
-    cpu->residual_forward(out, a, b, NX);
-    cpu->residual_backward(da, db, a, NX);
+    cpu->residual_forward(NULL, out, a, b, NX);
+    cpu->residual_backward(NULL, da, db, a, NX);
     for (size_t i = 0; i < NX; i++) {
         float k_out = a[i] + b[i], k_da = 0.5f + a[i];
         CHECKF(isfinite(k_out) && k_out == out[i], "residual fwd at %g, %g: kernel %g, cpu %g",
@@ -95,7 +95,7 @@ static void test_adamw(const mdl_ops *cpu) {
         grad[i] = XS[i];
     }
     for (int t = 1; t <= 3; t++) {
-        cpu->adamw_update(p, grad, m, v, NX, lr, b1, b2, eps, wd, gs, t);
+        cpu->adamw_update(NULL, p, grad, m, v, NX, lr, b1, b2, eps, wd, gs, t);
         float c1 = (float)(1.0 - pow((double)b1, t)), c2 = (float)(1.0 - pow((double)b2, t));
         for (size_t i = 0; i < NX; i++) {
             float g = grad[i] * gs;
@@ -118,7 +118,7 @@ static void test_adamw(const mdl_ops *cpu) {
 }
 
 int main(void) {
-    const mdl_ops *cpu = cpu_backend();
+    const mdl_ops *cpu = cpu_backend()->ops;
     test_gelu(cpu);
     test_residual(cpu);
     test_adamw(cpu);

@@ -129,7 +129,7 @@ typedef struct {
 
 static void emb_fwd(void *p) {
     emb_ctx *c = p;
-    embedding_forward(c->out, c->tokens, c->wte, c->wpe, c->B, c->T, c->C);
+    embedding_forward(NULL, c->out, c->tokens, c->wte, c->wpe, c->B, c->T, c->C);
 }
 
 static void test_embedding(void) {
@@ -145,20 +145,20 @@ static void test_embedding(void) {
             CHECK(c.out[n * C + k] == c.wte[tokens[n] * C + k] + c.wpe[(n % T) * C + k]);
 
     double *dwte = zeros(V * C), *dwpe = zeros(T * C);
-    embedding_backward(dwte, dwpe, g, tokens, B, T, C);
+    embedding_backward(NULL, dwte, dwpe, g, tokens, B, T, C);
     check_grad("embedding dwte", c.wte, dwte, V * C, emb_fwd, &c, c.out, g, N * C);
     check_grad("embedding dwpe", c.wpe, dwpe, T * C, emb_fwd, &c, c.out, g, N * C);
     double *once_te = copy_of(dwte, V * C), *once_pe = copy_of(dwpe, T * C);
-    embedding_backward(dwte, dwpe, g, tokens, B, T, C);
+    embedding_backward(NULL, dwte, dwpe, g, tokens, B, T, C);
     check_doubled("embedding dwte", dwte, once_te, V * C);
     check_doubled("embedding dwpe", dwpe, once_pe, T * C);
 
     /* without learned positions (wpe NULL): the byte embedding alone, and dwte the same */
     double *dwte0 = zeros(V * C);
-    embedding_forward(c.out, tokens, c.wte, NULL, B, T, C);
+    embedding_forward(NULL, c.out, tokens, c.wte, NULL, B, T, C);
     for (int n = 0; n < N; n++)
         for (int k = 0; k < C; k++) CHECK(c.out[n * C + k] == c.wte[tokens[n] * C + k]);
-    embedding_backward(dwte0, NULL, g, tokens, B, T, C);
+    embedding_backward(NULL, dwte0, NULL, g, tokens, B, T, C);
     CHECK(!memcmp(dwte0, once_te, V * C * sizeof(double)));
     free(c.out), free(c.wte), free(c.wpe), free(g), free(dwte), free(dwpe), free(once_te),
         free(once_pe), free(dwte0);
@@ -175,7 +175,7 @@ typedef struct {
 static void rows_fwd(void *p) {
     rows_ctx *c = p;
     memcpy(c->out, c->base, (size_t)c->N * c->C * sizeof(double));
-    rows_gather_add(c->out, c->table, c->idx, c->N, c->K, c->C);
+    rows_gather_add(NULL, c->out, c->table, c->idx, c->N, c->K, c->C);
 }
 
 static void test_rows(void) {
@@ -194,10 +194,10 @@ static void test_rows(void) {
             CHECK(c.out[n * C + k] == want);
         }
     double *g = rand_array(N * C, 1), *dt = zeros(R * C);
-    rows_scatter_add(dt, g, idx, N, K, C);
+    rows_scatter_add(NULL, dt, g, idx, N, K, C);
     check_grad("rows table", c.table, dt, R * C, rows_fwd, &c, c.out, g, N * C);
     double *once = copy_of(dt, R * C);
-    rows_scatter_add(dt, g, idx, N, K, C);
+    rows_scatter_add(NULL, dt, g, idx, N, K, C);
     check_doubled("rows table", dt, once, R * C);
     for (int r = 0; r < R; r++) { /* a row nobody looks up gets no gradient */
         int used = 0;
@@ -216,7 +216,7 @@ typedef struct {
 
 static void ln_fwd(void *p) {
     ln_ctx *c = p;
-    layernorm_forward(c->out, c->mean, c->rstd, c->inp, c->weight, c->bias, c->N, c->C);
+    layernorm_forward(NULL, c->out, c->mean, c->rstd, c->inp, c->weight, c->bias, c->N, c->C);
 }
 
 static void test_layernorm(void) {
@@ -239,12 +239,12 @@ static void test_layernorm(void) {
     check_close("layernorm forward", c.out, ref, N * C, 1e-13);
 
     double *dinp = zeros(N * C), *dw = zeros(C), *db = zeros(C);
-    layernorm_backward(dinp, dw, db, g, c.inp, c.weight, c.mean, c.rstd, N, C);
+    layernorm_backward(NULL, dinp, dw, db, g, c.inp, c.weight, c.mean, c.rstd, N, C);
     check_grad("layernorm dinp", c.inp, dinp, N * C, ln_fwd, &c, c.out, g, N * C);
     check_grad("layernorm dweight", c.weight, dw, C, ln_fwd, &c, c.out, g, N * C);
     check_grad("layernorm dbias", c.bias, db, C, ln_fwd, &c, c.out, g, N * C);
     double *o1 = copy_of(dinp, N * C), *o2 = copy_of(dw, C), *o3 = copy_of(db, C);
-    layernorm_backward(dinp, dw, db, g, c.inp, c.weight, c.mean, c.rstd, N, C);
+    layernorm_backward(NULL, dinp, dw, db, g, c.inp, c.weight, c.mean, c.rstd, N, C);
     check_doubled("layernorm dinp", dinp, o1, N * C);
     check_doubled("layernorm dweight", dw, o2, C);
     check_doubled("layernorm dbias", db, o3, C);
@@ -261,7 +261,7 @@ typedef struct {
 
 static void mm_fwd(void *p) {
     mm_ctx *c = p;
-    matmul_forward(c->out, c->inp, c->weight, c->bias, c->N, c->C, c->OC);
+    matmul_forward(NULL, c->out, c->inp, c->weight, c->bias, c->N, c->C, c->OC);
 }
 
 static void matmul_reference(double *out, const double *inp, const double *w, const double *b,
@@ -289,7 +289,7 @@ static void test_matmul(int with_bias) {
     check_close("matmul forward", c.out, ref, N * OC, 1e-13);
 
     double *dinp = zeros(N * C), *dw = zeros(OC * C), *db = with_bias ? zeros(OC) : NULL;
-    matmul_backward(dinp, dw, db, g, c.inp, c.weight, N, C, OC);
+    matmul_backward(NULL, dinp, dw, db, g, c.inp, c.weight, N, C, OC);
     check_grad(with_bias ? "matmul+bias dinp" : "matmul dinp", c.inp, dinp, N * C, mm_fwd, &c,
                c.out, g, N * OC);
     check_grad(with_bias ? "matmul+bias dweight" : "matmul dweight", c.weight, dw, OC * C, mm_fwd,
@@ -297,7 +297,7 @@ static void test_matmul(int with_bias) {
     if (with_bias) check_grad("matmul+bias dbias", c.bias, db, OC, mm_fwd, &c, c.out, g, N * OC);
     double *o1 = copy_of(dinp, N * C), *o2 = copy_of(dw, OC * C);
     double *o3 = with_bias ? copy_of(db, OC) : NULL;
-    matmul_backward(dinp, dw, db, g, c.inp, c.weight, N, C, OC);
+    matmul_backward(NULL, dinp, dw, db, g, c.inp, c.weight, N, C, OC);
     check_doubled("matmul dinp", dinp, o1, N * C);
     check_doubled("matmul dweight", dw, o2, OC * C);
     if (with_bias) check_doubled("matmul dbias", db, o3, OC);
@@ -310,7 +310,7 @@ static void test_matmul_large(void) {
     int N = 130, C = 67, OC = 45;
     double *inp = rand_array((size_t)N * C, 1), *w = rand_array((size_t)OC * C, 1);
     double *b = rand_array(OC, 1), *out = zeros((size_t)N * OC), *ref = zeros((size_t)N * OC);
-    matmul_forward(out, inp, w, b, N, C, OC);
+    matmul_forward(NULL, out, inp, w, b, N, C, OC);
     matmul_reference(ref, inp, w, b, N, C, OC);
     check_close("matmul forward (large)", out, ref, (size_t)N * OC, 1e-12);
     free(inp), free(w), free(b), free(out), free(ref);
@@ -325,7 +325,7 @@ typedef struct {
 
 static void att_fwd(void *p) {
     att_ctx *c = p;
-    attention_forward(c->out, c->att, c->qkv, c->B, c->T, c->C, c->NH);
+    attention_forward(NULL, c->out, c->att, c->qkv, c->B, c->T, c->C, c->NH);
 }
 
 /* Straight from the definition, one (b, t, h) at a time. */
@@ -366,11 +366,11 @@ static void test_attention(int B, int T, int C, int NH) {
     check_close("attention forward", c.out, ref, nout, 1e-13);
 
     double *dqkv = zeros(nqkv), *datt = zeros(natt);
-    attention_backward(dqkv, datt, g, c.qkv, c.att, B, T, C, NH);
+    attention_backward(NULL, dqkv, datt, g, c.qkv, c.att, B, T, C, NH);
     snprintf(name, sizeof name, "attention dqkv (T=%d)", T);
     check_grad(name, c.qkv, dqkv, nqkv, att_fwd, &c, c.out, g, nout);
     double *once = copy_of(dqkv, nqkv);
-    attention_backward(dqkv, datt, g, c.qkv, c.att, B, T, C, NH);
+    attention_backward(NULL, dqkv, datt, g, c.qkv, c.att, B, T, C, NH);
     check_doubled("attention dqkv", dqkv, once, nqkv);
 
     /* Causality: probabilities above the diagonal are exactly 0, and rows <= t0 of out
@@ -416,7 +416,7 @@ typedef struct {
 static void rope_fwd(void *p) {
     rope_ctx *c = p;
     memcpy(c->out, c->inp, (size_t)c->B * c->T * 3 * c->C * sizeof(double));
-    rope_forward(c->out, c->B, c->T, c->C, c->NH, c->pos0);
+    rope_forward(NULL, c->out, c->B, c->T, c->C, c->NH, c->pos0);
 }
 
 /* Against the definition (a rotation of pairs (i, i + hs/2) by t * 10000^(-2i/hs)), v
@@ -447,7 +447,7 @@ static void test_rope(void) {
     double *qk = zeros(N);
     for (int t = 0; t < T; t++)
         for (int k = 0; k < 2 * C; k++) qk[(size_t)t * 3 * C + k] = c.inp[k];
-    rope_forward(qk, 1, T, C, NH, 0);
+    rope_forward(NULL, qk, 1, T, C, NH, 0);
     double d1 = 0, d2 = 0;
     for (int k = 0; k < hs; k++) {
         d1 += qk[(size_t)4 * 3 * C + k] * qk[(size_t)1 * 3 * C + C + k];
@@ -456,7 +456,7 @@ static void test_rope(void) {
     CHECKF(fabs(d1 - d2) < 1e-12, "rope: q.k at offset 3 differs by position (%g vs %g)", d1, d2);
 
     double *g = rand_array(N, 1), *dinp = copy_of(g, N);
-    rope_backward(dinp, B, T, C, NH, c.pos0);
+    rope_backward(NULL, dinp, B, T, C, NH, c.pos0);
     check_grad("rope dqkv", c.inp, dinp, N, rope_fwd, &c, c.out, g, N);
 
     double *out0 = copy_of(c.out, N);
@@ -475,7 +475,7 @@ typedef struct {
 
 static void gelu_fwd(void *p) {
     ew_ctx *c = p;
-    gelu_forward(c->out, c->a, c->n);
+    gelu_forward(NULL, c->out, c->a, c->n);
 }
 
 static void test_gelu(void) {
@@ -489,17 +489,17 @@ static void test_gelu(void) {
         CHECK(fabs(c.out[i] - ref) < 1e-14);
     }
     double *dinp = zeros(n);
-    gelu_backward(dinp, c.a, g, n);
+    gelu_backward(NULL, dinp, c.a, g, n);
     check_grad("gelu dinp", c.a, dinp, n, gelu_fwd, &c, c.out, g, n);
     double *once = copy_of(dinp, n);
-    gelu_backward(dinp, c.a, g, n);
+    gelu_backward(NULL, dinp, c.a, g, n);
     check_doubled("gelu dinp", dinp, once, n);
     free(c.out), free(c.a), free(g), free(dinp), free(once);
 }
 
 static void residual_fwd(void *p) {
     ew_ctx *c = p;
-    residual_forward(c->out, c->a, c->b, c->n);
+    residual_forward(NULL, c->out, c->a, c->b, c->n);
 }
 
 static void test_residual(void) {
@@ -509,11 +509,11 @@ static void test_residual(void) {
     residual_fwd(&c);
     for (int i = 0; i < n; i++) CHECK(c.out[i] == c.a[i] + c.b[i]);
     double *da = zeros(n), *db = zeros(n);
-    residual_backward(da, db, g, n);
+    residual_backward(NULL, da, db, g, n);
     check_grad("residual da", c.a, da, n, residual_fwd, &c, c.out, g, n);
     check_grad("residual db", c.b, db, n, residual_fwd, &c, c.out, g, n);
     double *o1 = copy_of(da, n), *o2 = copy_of(db, n);
-    residual_backward(da, db, g, n);
+    residual_backward(NULL, da, db, g, n);
     check_doubled("residual da", da, o1, n);
     check_doubled("residual db", db, o2, n);
     free(c.out), free(c.a), free(c.b), free(g), free(da), free(db), free(o1), free(o2);
@@ -529,7 +529,7 @@ typedef struct {
 
 static void ce_fwd(void *p) {
     ce_ctx *c = p;
-    crossentropy_forward(c->bits, c->logits, c->targets, c->N, c->V);
+    crossentropy_forward(NULL, c->bits, c->logits, c->targets, c->N, c->V);
 }
 
 static void test_crossentropy(void) {
@@ -555,10 +555,10 @@ static void test_crossentropy(void) {
     double g[N];
     for (int i = 0; i < N; i++) g[i] = w[i] * log(2);
     double *dlogits = rand_array(N * V, 100); /* garbage: the backward overwrites */
-    crossentropy_backward(dlogits, c.logits, targets, w, N, V);
+    crossentropy_backward(NULL, dlogits, c.logits, targets, w, N, V);
     check_grad("crossentropy dlogits", c.logits, dlogits, N * V, ce_fwd, &c, c.bits, g, N);
     double *once = copy_of(dlogits, N * V);
-    crossentropy_backward(dlogits, c.logits, targets, w, N, V);
+    crossentropy_backward(NULL, dlogits, c.logits, targets, w, N, V);
     CHECKF(!memcmp(once, dlogits, N * V * sizeof(double)), "crossentropy backward must overwrite");
     for (int j = 0; j < V; j++) CHECK(dlogits[1 * V + j] == 0.0);
 
@@ -566,7 +566,7 @@ static void test_crossentropy(void) {
     enum { U = 256, NU = 3 };
     double *zl = zeros(NU * U), zb[NU];
     int zt[NU] = {0, 17, 255};
-    crossentropy_forward(zb, zl, zt, NU, U);
+    crossentropy_forward(NULL, zb, zl, zt, NU, U);
     for (int i = 0; i < NU; i++)
         CHECKF(fabs(zb[i] - 8.0) < 1e-12, "zero logits: %.17g bits, want 8", zb[i]);
     free(c.bits), free(c.logits), free(w), free(dlogits), free(once), free(zl);
@@ -582,7 +582,7 @@ static void test_adamw(void) {
     memcpy(rp, p, sizeof rp);
     for (int t = 1; t <= steps; t++) {
         double *grad = rand_array(n, 2);
-        adamw_update(p, grad, m, v, n, lr, b1, b2, eps, wd, gs, t);
+        adamw_update(NULL, p, grad, m, v, n, lr, b1, b2, eps, wd, gs, t);
         for (int i = 0; i < n; i++) { /* the textbook update, one scalar at a time */
             double gi = grad[i] * gs;
             rm[i] = b1 * rm[i] + (1 - (double)b1) * gi;
@@ -597,7 +597,7 @@ static void test_adamw(void) {
     check_close("adamw v", v, rv, n, 1e-14);
     /* weight decay alone: zero gradient shrinks the parameter by lr * wd */
     double q = 2.0, zg = 0, zm = 0, zv = 0;
-    adamw_update(&q, &zg, &zm, &zv, 1, lr, b1, b2, eps, wd, gs, 1);
+    adamw_update(NULL, &q, &zg, &zm, &zv, 1, lr, b1, b2, eps, wd, gs, 1);
     CHECK(fabs(q - (2.0 - (double)lr * wd * 2.0)) < 1e-15);
     free(p), free(m), free(v);
 }
@@ -612,13 +612,13 @@ static void test_adamw_rows(void) {
     double *v = rand_array(n, 1);
     for (int i = 0; i < n; i++) v[i] = fabs(v[i]);
     double *p0 = copy_of(p, n), *g0 = copy_of(grad, n), *m0 = copy_of(m, n), *v0 = copy_of(v, n);
-    adamw_update_rows(p, grad, m, v, rows, 3, C, lr, b1, b2, eps, wd, gs, 4);
+    adamw_update_rows(NULL, p, grad, m, v, rows, 3, C, lr, b1, b2, eps, wd, gs, 4);
     for (int r = 0; r < R; r++) {
         int listed = r == 1 || r == 3 || r == 4;
         double q[C], qm[C], qv[C];
         memcpy(q, p0 + r * C, sizeof q), memcpy(qm, m0 + r * C, sizeof qm);
         memcpy(qv, v0 + r * C, sizeof qv);
-        if (listed) adamw_update(q, g0 + r * C, qm, qv, C, lr, b1, b2, eps, wd, gs, 4);
+        if (listed) adamw_update(NULL, q, g0 + r * C, qm, qv, C, lr, b1, b2, eps, wd, gs, 4);
         for (int k = 0; k < C; k++) {
             CHECK(p[r * C + k] == q[k] && m[r * C + k] == qm[k] && v[r * C + k] == qv[k]);
             CHECK(grad[r * C + k] == (listed ? 0.0 : g0[r * C + k]));
@@ -633,37 +633,46 @@ static void test_sum_of_squares(void) {
         size_t n = sizes[k];
         double *x = rand_array(n ? n : 1, 3), ref = 0;
         for (size_t i = 0; i < n; i++) ref += x[i] * x[i];
-        double got = sum_of_squares(x, n);
+        double got = sum_of_squares(NULL, x, n);
         CHECKF(fabs(got - ref) <= 1e-12 * fmax(1, ref), "sum_of_squares n=%zu: %.17g vs %.17g", n,
                got, ref);
-        CHECK(sum_of_squares(x, n) == got); /* repeatable */
+        CHECK(sum_of_squares(NULL, x, n) == got); /* repeatable */
         free(x);
     }
     double *x = rand_array(4 * 3, 2), ref = 0;
     const int rows[] = {0, 2, 3};
     for (int r = 0; r < 3; r++)
         for (int k = 0; k < 3; k++) ref += x[rows[r] * 3 + k] * x[rows[r] * 3 + k];
-    CHECK(fabs(sum_of_squares_rows(x, rows, 3, 3) - ref) <= 1e-14 * ref);
-    CHECK(sum_of_squares_rows(x, rows, 0, 3) == 0.0);
+    CHECK(fabs(sum_of_squares_rows(NULL, x, rows, 3, 3) - ref) <= 1e-14 * ref);
+    CHECK(sum_of_squares_rows(NULL, x, rows, 0, 3) == 0.0);
     free(x);
 }
 
 static void test_backend_table(void) {
-    const mdl_ops *ops = cpu_backend();
-    CHECK(ops && ops->name && !strcmp(ops->name, "cpu"));
+    const mdl_backend *be = cpu_backend();
+    const mdl_ops *ops = be->ops;
+    void *ctx = be->ctx;
+    CHECK(ops && ops->name && !strcmp(ops->name, "cpu") && ctx == NULL);
     CHECK(ops->matmul_forward == matmul_forward && ops->sum_of_squares == sum_of_squares);
-    double *buf = ops->alloc(100 * sizeof(double)), src[100];
+    double *buf = ops->alloc(ctx, 100 * sizeof(double)), src[100];
     CHECK(buf && (uintptr_t)buf % 64 == 0);
     for (int i = 0; i < 100; i++) {
         CHECK(buf[i] == 0.0);
         src[i] = i;
     }
-    ops->upload(buf, src, sizeof src);
-    ops->zero(buf, 10 * sizeof(double));
+    ops->upload(ctx, buf, src, sizeof src);
+    ops->zero(ctx, buf, 10 * sizeof(double));
+    ops->synchronize(ctx);
     double back[100];
-    ops->download(back, buf, sizeof back);
+    ops->download(ctx, back, buf, sizeof back);
     for (int i = 0; i < 100; i++) CHECK(back[i] == (i < 10 ? 0.0 : i));
-    ops->release(buf);
+    ops->release(ctx, buf);
+    /* the device functions: a description, the host's free memory, nothing to release */
+    char desc[256];
+    ops->describe(ctx, desc, sizeof desc);
+    CHECK(!strncmp(desc, "cpu: ", 5));
+    CHECK(ops->free_memory(ctx) > 0 && ops->destroy == NULL && ops->queue == NULL);
+    mdl_backend_release(be);
 }
 
 int main(void) {
