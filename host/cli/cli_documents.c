@@ -70,77 +70,76 @@ static void print_markdown_number(double v, const char *fmt) {
         printf(fmt, v);
 }
 
-static void print_documents(report_format fmt, const char *path, const document_row *d, size_t n) {
-    int ex = n > 0 && d[0].has_extract; /* the extraction columns */
-    if (fmt == FMT_JSON) {
-        printf("{\"file\": ");
-        out_json_string(stdout, path);
-        printf(", \"documents\": [");
-        for (size_t i = 0; i < n; i++) {
-            printf("%s{\"name\": ", i ? ", " : "");
-            out_json_string(stdout, d[i].name);
-            printf(", \"bytes\": %llu, \"held_out\": %s, \"preq_bits\": ",
-                   (unsigned long long)d[i].bytes, d[i].held_out ? "true" : "false");
-            json_print_number(stdout, preq_bits_of(&d[i]), 0);
-            printf(", \"preq_bpb\": ");
-            json_print_number(stdout, bpb(preq_bits_of(&d[i]), d[i].bytes), 0);
-            printf(", \"final_bits\": ");
-            json_print_number(stdout, d[i].final_bits, 0);
-            printf(", \"final_bpb\": ");
-            json_print_number(stdout, bpb(d[i].final_bits, d[i].bytes), 0);
-            if (ex)
-                printf(", \"extract_samples\": %u, \"extract_exact\": %u", d[i].extract_samples,
-                       d[i].extract_exact);
-            printf("}");
-        }
-        printf("]}");
-        return;
+static void print_documents_json(const char *path, const document_row *d, size_t n, int ex) {
+    printf("{\"file\": ");
+    out_json_string(stdout, path);
+    printf(", \"documents\": [");
+    for (size_t i = 0; i < n; i++) {
+        printf("%s{\"name\": ", i ? ", " : "");
+        out_json_string(stdout, d[i].name);
+        printf(", \"bytes\": %llu, \"held_out\": %s, \"preq_bits\": ",
+               (unsigned long long)d[i].bytes, d[i].held_out ? "true" : "false");
+        json_print_number(stdout, preq_bits_of(&d[i]), 0);
+        printf(", \"preq_bpb\": ");
+        json_print_number(stdout, bpb(preq_bits_of(&d[i]), d[i].bytes), 0);
+        printf(", \"final_bits\": ");
+        json_print_number(stdout, d[i].final_bits, 0);
+        printf(", \"final_bpb\": ");
+        json_print_number(stdout, bpb(d[i].final_bits, d[i].bytes), 0);
+        if (ex)
+            printf(", \"extract_samples\": %u, \"extract_exact\": %u", d[i].extract_samples,
+                   d[i].extract_exact);
+        printf("}");
     }
-    if (fmt == FMT_CSV) {
-        printf("file,document,bytes,held_out,preq_bits,preq_bpb,final_bits,final_bpb%s\n",
-               ex ? ",extract_samples,extract_exact" : "");
-        for (size_t i = 0; i < n; i++) {
-            double preq = preq_bits_of(&d[i]);
-            out_csv_field(stdout, path);
-            putchar(',');
-            out_csv_field(stdout, d[i].name);
-            printf(",%llu,%d,", (unsigned long long)d[i].bytes, d[i].held_out);
-            print_csv_number(preq);
-            putchar(',');
-            print_csv_number(bpb(preq, d[i].bytes));
-            putchar(',');
-            print_csv_number(d[i].final_bits);
-            putchar(',');
-            print_csv_number(bpb(d[i].final_bits, d[i].bytes));
-            if (ex) printf(",%u,%u", d[i].extract_samples, d[i].extract_exact);
-            printf("\n");
-        }
-        return;
+    printf("]}");
+}
+
+static void print_documents_csv(const char *path, const document_row *d, size_t n, int ex) {
+    printf("file,document,bytes,held_out,preq_bits,preq_bpb,final_bits,final_bpb%s\n",
+           ex ? ",extract_samples,extract_exact" : "");
+    for (size_t i = 0; i < n; i++) {
+        double preq = preq_bits_of(&d[i]);
+        out_csv_field(stdout, path);
+        putchar(',');
+        out_csv_field(stdout, d[i].name);
+        printf(",%llu,%d,", (unsigned long long)d[i].bytes, d[i].held_out);
+        print_csv_number(preq);
+        putchar(',');
+        print_csv_number(bpb(preq, d[i].bytes));
+        putchar(',');
+        print_csv_number(d[i].final_bits);
+        putchar(',');
+        print_csv_number(bpb(d[i].final_bits, d[i].bytes));
+        if (ex) printf(",%u,%u", d[i].extract_samples, d[i].extract_exact);
+        printf("\n");
     }
-    if (fmt == FMT_MARKDOWN) {
-        printf("Documents of ");
-        out_text(stdout, path);
-        printf("\n\n| document | bytes | held out | preq bits | preq bpb | final bits | "
-               "final bpb |%s\n|---|---:|---|---:|---:|---:|---:|%s\n",
-               ex ? " extract samples | exact |" : "", ex ? "---:|---:|" : "");
-        for (size_t i = 0; i < n; i++) {
-            double preq = preq_bits_of(&d[i]);
-            printf("| ");
-            out_markdown_cell(stdout, d[i].name);
-            printf(" | %llu | %s | ", (unsigned long long)d[i].bytes, d[i].held_out ? "yes" : "");
-            print_markdown_number(preq, "%.1f");
-            printf(" | ");
-            print_markdown_number(bpb(preq, d[i].bytes), "%.4f");
-            printf(" | ");
-            print_markdown_number(d[i].final_bits, "%.1f");
-            printf(" | ");
-            print_markdown_number(bpb(d[i].final_bits, d[i].bytes), "%.4f");
-            printf(" |");
-            if (ex) printf(" %u | %u |", d[i].extract_samples, d[i].extract_exact);
-            printf("\n");
-        }
-        return;
+}
+
+static void print_documents_markdown(const char *path, const document_row *d, size_t n, int ex) {
+    printf("Documents of ");
+    out_text(stdout, path);
+    printf("\n\n| document | bytes | held out | preq bits | preq bpb | final bits | "
+           "final bpb |%s\n|---|---:|---|---:|---:|---:|---:|%s\n",
+           ex ? " extract samples | exact |" : "", ex ? "---:|---:|" : "");
+    for (size_t i = 0; i < n; i++) {
+        double preq = preq_bits_of(&d[i]);
+        printf("| ");
+        out_markdown_cell(stdout, d[i].name);
+        printf(" | %llu | %s | ", (unsigned long long)d[i].bytes, d[i].held_out ? "yes" : "");
+        print_markdown_number(preq, "%.1f");
+        printf(" | ");
+        print_markdown_number(bpb(preq, d[i].bytes), "%.4f");
+        printf(" | ");
+        print_markdown_number(d[i].final_bits, "%.1f");
+        printf(" | ");
+        print_markdown_number(bpb(d[i].final_bits, d[i].bytes), "%.4f");
+        printf(" |");
+        if (ex) printf(" %u | %u |", d[i].extract_samples, d[i].extract_exact);
+        printf("\n");
     }
+}
+
+static void print_documents_text(const char *path, const document_row *d, size_t n, int ex) {
     out_text(stdout, path);
     printf("\n%-40s %10s %12s %12s %12s %12s", "document", "bytes", "preq_bits", "preq_bpb",
            "final_bits", "final_bpb");
@@ -159,6 +158,18 @@ static void print_documents(report_format fmt, const char *path, const document_
         if (ex) printf(" %8u %8u", d[i].extract_samples, d[i].extract_exact);
         printf("\n");
     }
+}
+
+static void print_documents(report_format fmt, const char *path, const document_row *d, size_t n) {
+    int ex = n > 0 && d[0].has_extract; /* the extraction columns */
+    if (fmt == FMT_JSON)
+        print_documents_json(path, d, n, ex);
+    else if (fmt == FMT_CSV)
+        print_documents_csv(path, d, n, ex);
+    else if (fmt == FMT_MARKDOWN)
+        print_documents_markdown(path, d, n, ex);
+    else
+        print_documents_text(path, d, n, ex);
 }
 
 int report_documents(report_format fmt, const char *sort, char **paths, int n) {

@@ -26,23 +26,24 @@ static void init_usage(FILE *f) {
                "  -h, --help           this help\n");
 }
 
-int cmd_init_weights(int argc, char **argv) {
+/* The options: -c, --set and -o, then the configuration they make. */
+static int parse_init_options(int argc, char **argv, mdl_config *cfg, const char **output) {
     static const struct option longopts[] = {{"config", required_argument, 0, 'c'},
                                              {"set", required_argument, 0, 's'},
                                              {"output", required_argument, 0, 'o'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
-    const char *config_path = NULL, *output = NULL;
-    mdl_config cfg;
+    const char *config_path = NULL;
     mdl_err err;
-    if (config_default(&cfg, &err) != 0) return cli_error("embedded default config: %s", err.msg);
+    if (config_default(cfg, &err) != 0) return cli_error("embedded default config: %s", err.msg);
     const char **sets = calloc((size_t)argc, sizeof *sets);
     size_t n_sets = 0;
     if (!sets) return cli_error("out of memory");
+    *output = NULL;
     optind = 1;
     opterr = 0;
-    int ch, rc = 0;
-    while (rc == 0 && (ch = getopt_long(argc, argv, ":c:o:h", longopts, NULL)) != -1) {
+    int ch, rc = CLI_GO_ON;
+    while (rc == CLI_GO_ON && (ch = getopt_long(argc, argv, ":c:o:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             config_path = optarg;
@@ -51,12 +52,12 @@ int cmd_init_weights(int argc, char **argv) {
             sets[n_sets++] = optarg;
             break;
         case 'o':
-            output = optarg;
+            *output = optarg;
             break;
         case 'h':
             init_usage(stdout);
-            free(sets);
-            return 0;
+            rc = CLI_HELP_SHOWN;
+            break;
         case ':':
             rc = cli_error("init-weights: option %s needs a value", argv[optind - 1]);
             break;
@@ -64,41 +65,35 @@ int cmd_init_weights(int argc, char **argv) {
             rc = cli_error("init-weights: unknown option %s (see --help)", argv[optind - 1]);
         }
     }
-    if (rc == 0 && optind < argc)
+    if (rc == CLI_GO_ON && optind < argc)
         rc = cli_error("init-weights: unexpected argument '%s'", argv[optind]);
-    if (rc == 0 && !output) rc = cli_error("init-weights: -o FILE is required");
+    if (rc == CLI_GO_ON && !*output) rc = cli_error("init-weights: -o FILE is required");
     const char *inputs[] = {config_path};
-    if (rc == 0) rc = cli_check_output_file("-o", output, inputs, 1);
-    if (rc == 0 && config_path && config_load_file(&cfg, config_path, &err) != 0)
+    if (rc == CLI_GO_ON) rc = cli_check_output_file("-o", *output, inputs, 1);
+    if (rc == CLI_GO_ON && config_path && config_load_file(cfg, config_path, &err) != 0)
         rc = cli_error("%s", err.msg);
-    for (size_t i = 0; rc == 0 && i < n_sets; i++)
-        if (config_set(&cfg, sets[i], &err) != 0) rc = cli_error("%s", err.msg);
+    for (size_t i = 0; rc == CLI_GO_ON && i < n_sets; i++)
+        if (config_set(cfg, sets[i], &err) != 0) rc = cli_error("%s", err.msg);
     free(sets);
-    if (rc == 0 && config_validate(&cfg, &err) != 0) rc = cli_error("%s", err.msg);
-    if (rc != 0) return rc;
+    if (rc == CLI_GO_ON && config_validate(cfg, &err) != 0) rc = cli_error("%s", err.msg);
+    return rc;
+}
 
-    model *m = NULL;
-    char *yaml = config_to_yaml(&cfg, &err);
-    if (!yaml || model_create(&m, &cfg.model, 1, cpu_backend(), &err) != 0) {
-        free(yaml);
-        return cli_error("%s", err.msg);
-    }
-    if (model_init_weights(m, cfg.train.seed, &err) != 0) {
-        model_destroy(m);
-        free(yaml);
-        return cli_error("%s", err.msg);
-    }
-    size_t P = model_num_params(m), sizes[MDL_NUM_PARAM_TENSORS];
+/* The model's initial weights as a checkpoint at step 0 (zero moments, no passes made). */
+static int write_initial_weights(model *m, const mdl_config *cfg, char *yaml, const char *output) {
+    size_t n_params = model_num_params(m), sizes[MDL_NUM_PARAM_TENSORS];
     for (int t = 0; t < MDL_NUM_PARAM_TENSORS; t++) sizes[t] = model_tensor_size(m, t);
-    pass_row *passes = calloc(cfg.train.passes, sizeof *passes);
-    preq_checkpoint cp = {.n_params = P,
-                          .params = malloc(P * sizeof(real)),
-                          .adam_m = calloc(P, sizeof(real)),
-                          .adam_v = calloc(P, sizeof(real)),
+    pass_row *passes = calloc(cfg->train.passes, sizeof *passes);
+    preq_checkpoint cp = {.n_params = n_params,
+                          .params = malloc(n_params * sizeof(real)),
+                          .adam_m = calloc(n_params, sizeof(real)),
+                          .adam_v = calloc(n_params, sizeof(real)),
                           .tensor_sizes = sizes,
-                          .n_passes = cfg.train.passes,
+                          .n_passes = cfg->train.passes,
                           .passes = passes,
                           .config_yaml = yaml};
+    mdl_err err;
+    int rc = 0;
     if (!cp.params || !cp.adam_m || !cp.adam_v || !passes) {
         rc = cli_error("out of memory");
     } else {
@@ -106,9 +101,25 @@ int cmd_init_weights(int argc, char **argv) {
         if (checkpoint_write_file(output, &cp, &err) != 0) rc = cli_error("%s", err.msg);
     }
     if (rc == 0)
-        printf("%s: initial weights of %zu parameters (seed %llu)\n", output, P,
-               (unsigned long long)cfg.train.seed);
-    free(cp.params), free(cp.adam_m), free(cp.adam_v), free(passes), free(yaml);
-    model_destroy(m);
+        printf("%s: initial weights of %zu parameters (seed %llu)\n", output, n_params,
+               (unsigned long long)cfg->train.seed);
+    free(cp.params), free(cp.adam_m), free(cp.adam_v), free(passes);
+    return rc;
+}
+
+int cmd_init_weights(int argc, char **argv) {
+    mdl_config cfg;
+    const char *output = NULL;
+    int parsed = parse_init_options(argc, argv, &cfg, &output);
+    if (parsed != CLI_GO_ON) return cli_parse_exit(parsed);
+    mdl_err err;
+    model *m = NULL;
+    char *yaml = config_to_yaml(&cfg, &err);
+    int rc = !yaml || model_create(&m, &cfg.model, 1, cpu_backend(), &err) != 0 ||
+                     model_init_weights(m, cfg.train.seed, &err) != 0
+                 ? cli_error("%s", err.msg)
+                 : write_initial_weights(m, &cfg, yaml, output);
+    if (m) model_destroy(m);
+    free(yaml);
     return rc;
 }
