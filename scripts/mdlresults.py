@@ -4,6 +4,7 @@ Python puts a script's own folder first on the import path, so scripts/*.py impo
 module by name.
 """
 import os
+import shutil
 
 
 def stem_of(path):
@@ -25,3 +26,15 @@ def attr(obj, name, default=None):
 def text(v):
     """A value read from HDF5 as str when it is bytes, else unchanged."""
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+
+
+def default_binary():
+    """build/mdlbench of a source tree when there is one here, else the mdlbench installed
+    beside this script (PREFIX/share/mdlbench/scripts -> PREFIX/bin), else the one on PATH."""
+    if os.path.exists("build/mdlbench"):
+        return "build/mdlbench"
+    here = os.path.dirname(os.path.realpath(__file__))
+    installed = os.path.normpath(os.path.join(here, "..", "..", "..", "bin", "mdlbench"))
+    if os.path.exists(installed):
+        return installed
+    return shutil.which("mdlbench") or "build/mdlbench"

@@ -50,26 +50,15 @@ interrupted."""
 
 import argparse
 import os
-import shutil
 import re
 import shlex
 import signal
 import subprocess
 import sys
 
+from mdlresults import default_binary
+
 PROG = "sweep.py"
-def default_binary():
-    """build/mdlbench of a source tree when there is one here, else the mdlbench installed
-    beside this script (PREFIX/share/mdlbench/scripts -> PREFIX/bin), else the one on PATH."""
-    if os.path.exists("build/mdlbench"):
-        return "build/mdlbench"
-    here = os.path.dirname(os.path.realpath(__file__))
-    installed = os.path.normpath(os.path.join(here, "..", "..", "..", "bin", "mdlbench"))
-    if os.path.exists(installed):
-        return installed
-    return shutil.which("mdlbench") or "build/mdlbench"
-
-
 TOP_KEYS = ("name", "mdlbench", "out", "models", "corpora", "seeds", "set", "args",
             "launcher", "setup", "slurm")
 SLURM_KEYS = ("partition", "ntasks", "cpus_per_task", "gpus", "time", "mem",
