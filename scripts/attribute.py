@@ -11,8 +11,10 @@ and seed:
 Memorised bits of w at k copies = L(w | theta_without) - L(w | theta_with_k) (Morris et
 al. 2025's unintended memorisation with the model trained without w as the reference).
 Beside it: the prequential bits of the first and the last copy (what the online learner
-paid for w the first time and the k-th time) and the run's held-out gap when there is
-one. The corpus of every run is the other documents plus the copies, linked (the others)
+paid for w the first time and the k-th time), the extraction rate of the copies (with
+analysis.extract_samples set: the share of sampled windows decoded exactly) and the
+held-out gap of the run without w (w's bpb minus the trained documents'). Per-pass
+figures for one document are not recorded by mdlbench (/passes covers the corpus). The corpus of every run is the other documents plus the copies, linked (the others)
 or copied (w) under OUT/k/corpus; each run writes OUT/k.h5 (OUT/without.h5), kept for
 `mdlbench report`; the summary goes to OUT/summary.{txt,md,csv,json} and OUT/memorised.png.
 
@@ -115,6 +117,9 @@ def read_run(path):
         rows = {n: {"bytes": int(b), "preq_bits": float(p), "final_bits": float(q), "held_out": int(h)}
                 for n, b, p, q, h in zip(names, d["bytes"][()], d["preq_bits"][()],
                                          d["final_bits"][()], d["held_out"][()])}
+        if "extract_samples" in d and "extract_exact" in d:  # analysis.extract_samples > 0
+            for n, m, e in zip(names, d["extract_samples"][()], d["extract_exact"][()]):
+                rows[n]["extract_samples"], rows[n]["extract_exact"] = int(m), int(e)
         s = f["summary"].attrs
         gap = float(s["memorization_gap_bpb"]) if "memorization_gap_bpb" in s else float("nan")
     return rows, gap
@@ -133,7 +138,7 @@ def measure(a):
     without_h5 = os.path.join(a.out, "without.h5")
     glob = "".join(f"[{ch}]" if ch in "[]*?" else ch for ch in os.path.basename(names[0]))
     commands = [train(a, os.path.join(a.out, "without", "corpus"), without_h5, holdout=glob)]
-    rows, _ = read_run(without_h5)
+    rows, without_gap = read_run(without_h5)
     ref = rows[os.path.basename(names[0])]
     if not ref["held_out"]:
         raise Fail(f"{without_h5}: the work was not held out")
@@ -147,21 +152,28 @@ def measure(a):
         copies = [rows[os.path.basename(n)] for n in names]
         with_bits = sum(c["final_bits"] for c in copies) / k
         mem = ref["final_bits"] - with_bits
+        sampled = sum(c.get("extract_samples", 0) for c in copies)
+        exact = sum(c.get("extract_exact", 0) for c in copies)
         table.append({"work": base, "copies": k, "bytes": ref["bytes"],
                       "without_bits": ref["final_bits"], "with_bits": with_bits,
                       "memorised_bits": mem, "memorised_bpb": mem / ref["bytes"],
                       "first_copy_preq_bits": copies[0]["preq_bits"],
                       "last_copy_preq_bits": copies[-1]["preq_bits"],
+                      "extract_rate": exact / sampled if sampled else float("nan"),
+                      "without_gap_bpb": without_gap,
                       "results": h5})
     return table, commands
 
 
 COLUMNS = ("copies", "bytes", "without_bits", "with_bits", "memorised_bits", "memorised_bpb",
-           "first_copy_preq_bits", "last_copy_preq_bits")
+           "first_copy_preq_bits", "last_copy_preq_bits", "extract_rate", "without_gap_bpb")
+PER_BYTE = ("memorised_bpb", "extract_rate", "without_gap_bpb")  # four decimals
 
 
 def write_summary(a, table, commands):
-    cells = lambda r: [str(r["copies"]), str(r["bytes"])] + [f"{r[c]:.4f}" if c == "memorised_bpb" else f"{r[c]:.1f}" for c in COLUMNS[2:]]
+    def cells(r):
+        fmt = lambda c: "-" if r[c] != r[c] else f"{r[c]:.4f}" if c in PER_BYTE else f"{r[c]:.1f}"
+        return [str(r["copies"]), str(r["bytes"])] + [fmt(c) for c in COLUMNS[2:]]
     with open(os.path.join(a.out, "summary.txt"), "w") as f:
         f.write(f"work {table[0]['work']}: L(w | theta_without) {table[0]['without_bits']:.1f} bits\n")
         f.write("".join(f"{c:>22}" for c in COLUMNS) + "\n")
@@ -180,7 +192,8 @@ def write_summary(a, table, commands):
         for r in table:
             w.writerow([r["work"]] + [r[c] for c in COLUMNS] + [r["results"]])
     with open(os.path.join(a.out, "summary.json"), "w") as f:
-        json.dump({"rows": table, "commands": commands}, f, indent=1)
+        clean = [{k: (None if v != v else v) for k, v in r.items()} for r in table]  # NaN: null
+        json.dump({"rows": clean, "commands": commands}, f, indent=1)
         f.write("\n")
 
 
