@@ -53,12 +53,13 @@ static const mdl_backend *select_cpu(const mdl_config *cfg, int threads, char *d
 
 /* The GPU of this rank (by local rank). */
 static const mdl_backend *select_cuda(const mdl_config *cfg, char *desc, size_t n) {
+    if (cuda_built() && cuda_device_count() == 0) {
+        cli_error("--device cuda: no CUDA device is available (no GPU or driver found)");
+        return NULL;
+    }
     mdl_err err;
     mdl_backend *be;
-    if (cuda_built() && cuda_device_count() == 0)
-        mdl_fail(&err, "no CUDA device is available (no GPU or driver found)");
-    if ((cuda_built() && cuda_device_count() == 0) ||
-        cuda_create(dist_local_rank(), cfg->run.precision == PRECISION_BF16, &be, &err) != 0) {
+    if (cuda_create(dist_local_rank(), cfg->run.precision == PRECISION_BF16, &be, &err) != 0) {
         cli_error("--device cuda: %s", err.msg);
         return NULL;
     }
@@ -78,8 +79,4 @@ const mdl_backend *cli_select_backend(const char *device, const mdl_config *cfg,
     int want_cuda =
         strcmp(device, "cuda") == 0 || (strcmp(device, "auto") == 0 && cuda_device_count() > 0);
     return want_cuda ? select_cuda(cfg, desc, n) : select_cpu(cfg, threads, desc, n);
-}
-
-void cli_release_backend(const mdl_backend *be) {
-    mdl_backend_release(be);
 }

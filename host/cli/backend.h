@@ -11,10 +11,9 @@
 /* cpu, cuda or auto: cuda when asked (or with auto, when a GPU and the CUDA build are
  * there), else the CPU; checks that the model fits in the device's free memory before
  * anything is allocated. desc gets "cpu: ..." or "cuda: GPU, precision". Prints the error
- * and returns NULL when the backend cannot be used; release it with cli_release_backend
- * once the model that used it is gone. */
+ * and returns NULL when the backend cannot be used; release it with mdl_backend_release
+ * (ops.h) once the model that used it is gone. */
 const mdl_backend *cli_select_backend(const char *device, const mdl_config *cfg, int threads,
                                       char *desc, size_t n);
-void cli_release_backend(const mdl_backend *be);
 
 #endif

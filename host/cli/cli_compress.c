@@ -244,6 +244,6 @@ int cmd_compress(int argc, char **argv) {
     if (j.c.docs) corpus_free(&j.c);
     free(j.yaml);
     free(j.o.inputs), free(j.o.sets);
-    if (j.be) cli_release_backend(j.be);
+    mdl_backend_release(j.be);
     return rc;
 }

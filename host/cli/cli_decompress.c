@@ -250,7 +250,7 @@ int cmd_decompress(int argc, char **argv) {
     if (rc == 0) rc = decode(&j);
     mdlz_header_free(&j.h);
     free(j.payload), free(j.data);
-    if (j.be) cli_release_backend(j.be);
+    mdl_backend_release(j.be);
     return rc;
 }
 

@@ -743,7 +743,7 @@ static void job_free(job *j) {
     corpus_free(&j->c);
     free_options(&j->o);
     dist_finalize();
-    if (j->be) cli_release_backend(j->be);
+    mdl_backend_release(j->be);
 }
 
 static int run_job(int argc, char **argv, int full) {
