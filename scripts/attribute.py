@@ -23,18 +23,12 @@ Usage: scripts/attribute.py --corpus DIR --work NAME [--copies 1,2,4,8] [-c CONF
 """
 import argparse
 import csv
-import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 
-from mdlresults import default_binary
-
-
-class Fail(Exception):
-    pass
+from mdlresults import Fail, default_binary, train_run
 
 
 def parse_args(argv):
@@ -91,24 +85,6 @@ def make_corpus(a, docs, work, k, where):
     return names
 
 
-def train(a, corpus, out, holdout=None):
-    cmd = [a.binary, "train", "--corpus", corpus, "-q", "-o", out]
-    if a.config:
-        cmd += ["-c", a.config]
-    for s in a.set:
-        cmd += ["--set", s]
-    if a.threads:
-        cmd += ["--threads", str(a.threads)]
-    if holdout:
-        cmd += ["--holdout", holdout]
-    if os.path.exists(out):
-        os.remove(out)
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Fail(f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr.strip()}")
-    return cmd
-
-
 def read_run(path):
     import h5py
     with h5py.File(path, "r") as f:
@@ -123,6 +99,11 @@ def read_run(path):
         s = f["summary"].attrs
         gap = float(s["memorization_gap_bpb"]) if "memorization_gap_bpb" in s else float("nan")
     return rows, gap
+
+
+def train(a, corpus, out, holdout=None):
+    return train_run(a.binary, corpus, out, a.config, a.set, a.threads,
+                     ["--holdout", holdout] if holdout else [])
 
 
 def measure(a):

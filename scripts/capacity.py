@@ -23,16 +23,11 @@ import argparse
 import csv
 import json
 import os
-import subprocess
 import sys
 
-from mdlresults import default_binary
+from mdlresults import Fail, default_binary, train_run
 
 MORRIS_BITS_PER_PARAM = 3.6
-
-
-class Fail(Exception):
-    pass
 
 
 def parse_args(argv):
@@ -77,20 +72,8 @@ def write_data(a, n, where):
 
 
 def train(a, corpus, out):
-    cmd = [a.binary, "train", "--corpus", corpus, "-q", "-o", out,
-           "--set", f"train.passes={a.passes}", "--set", "run.two_part=false"]
-    if a.config:
-        cmd[2:2] = ["-c", a.config]
-    for s in a.set:
-        cmd += ["--set", s]
-    if a.threads:
-        cmd += ["--threads", str(a.threads)]
-    if os.path.exists(out):
-        os.remove(out)
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Fail(f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr.strip()}")
-    return cmd
+    sets = [f"train.passes={a.passes}", "run.two_part=false"] + a.set
+    return train_run(a.binary, corpus, out, a.config, sets, a.threads)
 
 
 def measure(a):

@@ -5,6 +5,7 @@ module by name.
 """
 import os
 import shutil
+import subprocess
 
 
 def stem_of(path):
@@ -38,3 +39,27 @@ def default_binary():
     if os.path.exists(installed):
         return installed
     return shutil.which("mdlbench") or "build/mdlbench"
+
+
+class Fail(Exception):
+    """An error a script reports in one line (its message) before exiting 1."""
+
+
+def train_run(binary, corpus, out, config=None, sets=(), threads=0, extra=()):
+    """Runs `mdlbench train` on corpus into out (an existing out is replaced): -c config,
+    each KEY=VALUE of sets as --set in order, --threads when threads, then the arguments
+    of extra. Returns the command; raises Fail with mdlbench's message when it fails."""
+    cmd = [binary, "train", "--corpus", corpus, "-q", "-o", out]
+    if config:
+        cmd += ["-c", config]
+    for kv in sets:
+        cmd += ["--set", kv]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    cmd += list(extra)
+    if os.path.exists(out):
+        os.remove(out)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Fail(f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr.strip()}")
+    return cmd
