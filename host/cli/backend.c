@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cpu_describe.h"
 #include "device.h"
 #include "dist.h"
 #include "model.h"
@@ -39,7 +38,7 @@ static int check_device_memory(const mdl_backend *be, const mdl_config *cfg) {
     return 0;
 }
 
-static const mdl_backend *select_cpu(const mdl_config *cfg, int threads, char *desc, size_t n) {
+static const mdl_backend *select_cpu(const mdl_config *cfg, char *desc, size_t n) {
     if (cfg->run.precision != PRECISION_FP32) {
         cli_error("run.precision=bf16 needs the CUDA backend (--device cuda); the CPU "
                   "backend computes in fp32");
@@ -47,7 +46,7 @@ static const mdl_backend *select_cpu(const mdl_config *cfg, int threads, char *d
     }
     const mdl_backend *be = cpu_backend();
     if (check_host_memory(be, cfg) != 0) return NULL;
-    cpu_describe(desc, n, threads);
+    be->ops->describe(be->ctx, desc, n); /* with the thread count cli_set_threads set */
     return be;
 }
 
@@ -74,9 +73,9 @@ static const mdl_backend *select_cuda(const mdl_config *cfg, char *desc, size_t 
     return be;
 }
 
-const mdl_backend *cli_select_backend(const char *device, const mdl_config *cfg, int threads,
-                                      char *desc, size_t n) {
+const mdl_backend *cli_select_backend(const char *device, const mdl_config *cfg, char *desc,
+                                      size_t n) {
     int want_cuda =
         strcmp(device, "cuda") == 0 || (strcmp(device, "auto") == 0 && cuda_device_count() > 0);
-    return want_cuda ? select_cuda(cfg, desc, n) : select_cpu(cfg, threads, desc, n);
+    return want_cuda ? select_cuda(cfg, desc, n) : select_cpu(cfg, desc, n);
 }

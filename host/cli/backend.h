@@ -13,7 +13,7 @@
  * anything is allocated. desc gets "cpu: ..." or "cuda: GPU, precision". Prints the error
  * and returns NULL when the backend cannot be used; release it with mdl_backend_release
  * (ops.h) once the model that used it is gone. */
-const mdl_backend *cli_select_backend(const char *device, const mdl_config *cfg, int threads,
-                                      char *desc, size_t n);
+const mdl_backend *cli_select_backend(const char *device, const mdl_config *cfg, char *desc,
+                                      size_t n);
 
 #endif

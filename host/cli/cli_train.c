@@ -538,7 +538,7 @@ static int start_backend(job *j) {
         return -1;
     }
     const char *dev = world > 1 && !dist_have_gpu_reduce() ? "cpu" : j->o.device;
-    j->be = cli_select_backend(dev, &j->cfg, j->threads, j->device, sizeof j->device);
+    j->be = cli_select_backend(dev, &j->cfg, j->device, sizeof j->device);
     int no_backend = !j->be;
     dist_max_int(&no_backend, 1); /* dist_gpu_init below is collective */
     if (no_backend) return -1;
