@@ -135,10 +135,18 @@ static int on_checkpoint(void *ctx, const preq_checkpoint *loop_cp, mdl_err *err
     return stop_is_preemption() ? PREQ_STOPPED : 0;
 }
 
+/* A stop signal ends a step of many updates (train.repeats_per_step) between two of them. */
+static int stop_now(void *ctx) {
+    run_state *st = ctx;
+    if (stop_signal) st->stopped_mid_step = 1;
+    return stop_signal != 0;
+}
+
 preq_hooks run_hooks(run_state *st) {
     return (preq_hooks){.ctx = st,
                         .on_step = on_step,
                         .on_eval = on_eval,
                         .want_checkpoint = want_checkpoint,
-                        .on_checkpoint = on_checkpoint};
+                        .on_checkpoint = on_checkpoint,
+                        .stop_now = stop_now};
 }

@@ -31,6 +31,7 @@ typedef struct run_state {
     int wrote_ckpt;
     uint64_t last_pass, last_step; /* of the last checkpoint written */
     char *last_ckpt_path;
+    int stopped_mid_step; /* a signal ended a step between its updates: no checkpoint of it */
     const char *config_yaml;
     const corpus *corpus;
     uint64_t corpus_hash;
@@ -52,7 +53,9 @@ void run_state_free(run_state *st);
 
 /* SIGINT stops at the end of the step (exit 130, FILE.partial "interrupted"); SIGTERM and
  * SIGUSR1 preempt: checkpoint at the end of the step, then exit 75 (FILE.partial
- * "preempted"). A second signal ends the process at once. */
+ * "preempted"). A step of several updates is ended between two of them instead, without
+ * a checkpoint (the last one written stays valid). A second signal ends the process at
+ * once. */
 void install_stop_handlers(void);
 /* The signal received (0: none). */
 int stop_signal_received(void);

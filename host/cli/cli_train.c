@@ -247,7 +247,18 @@ static int keep_partial(run_state *st, const char *output) {
         cli_error("%s", err.msg);
         return code;
     }
-    if (preempted && st->last_ckpt_path)
+    if (preempted && st->stopped_mid_step && st->last_ckpt_path)
+        cli_error("preempted by signal %d between the updates of a step, which no checkpoint "
+                  "holds: the last one is %s (pass %llu, step %llu); the same command with "
+                  "--resume auto continues from it",
+                  sig, st->last_ckpt_path, (unsigned long long)st->last_pass + 1,
+                  (unsigned long long)st->last_step);
+    else if (preempted && st->stopped_mid_step)
+        cli_error("preempted by signal %d between the updates of a step, before any checkpoint "
+                  "was written: the same command starts the run over; the steps so far are in "
+                  "%s.partial",
+                  sig, output);
+    else if (preempted && st->last_ckpt_path)
         cli_error("preempted by signal %d: checkpoint %s (pass %llu, step %llu); the same "
                   "command with --resume auto continues the run",
                   sig, st->last_ckpt_path, (unsigned long long)st->last_pass + 1,

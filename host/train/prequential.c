@@ -267,11 +267,6 @@ static double evaluate_held_out(model *m, step_batch *b, const mdl_config *cfg, 
     return evaluate(m, b, &hlay, held, kind, doc_bits, hooks, "held out");
 }
 
-/* Codes step k with the current weights (this rank's bits added to doc_bits), then makes
- * the R updates on the same positions; `update` is the index of the first one in the
- * schedule. Returns the step's bits over all ranks; *lr and *norm are the first update's.
- * With several ranks each one's gradients cover its streams; they are summed before the
- * norm and the update, so every rank makes the same update. */
 /* The gradients summed over ranks, and the n-gram table rows any rank touched. */
 static void share_gradients(model *m) {
     dist_sum_gradients(model_grads(m), model_num_params(m));
@@ -284,20 +279,32 @@ static void share_gradients(model *m) {
 typedef struct step_args {
     uint64_t k, update, total_updates;
     const preq_coder *coder; /* NULL: no entropy coding */
+    const preq_hooks *hooks; /* their stop_now is asked between updates */
 } step_args;
 
+/* Whether the hooks stop the run between two updates of a step, agreed by the ranks. */
+static int stop_between_updates(const preq_hooks *hooks) {
+    return hooks && hooks->stop_now && agree(hooks->stop_now(hooks->ctx) != 0);
+}
+
+/* Codes step k with the current weights (this rank's bits added to doc_bits), then makes
+ * the R updates on the same positions; `update` is the index of the first one in the
+ * schedule. Returns the step's bits over all ranks; *lr and *norm are the first update's.
+ * With several ranks each one's gradients cover its streams; they are summed before the
+ * norm and the update, so every rank makes the same update. *failed: -1 when the coder
+ * failed, PREQ_STOPPED when the hooks stopped the run between two updates. */
 static double train_step(model *m, step_batch *b, const stream_layout *lay, stream_shard sh,
                          const corpus *c, const train_config *tc, const step_args *a,
                          double *doc_bits, double *lr, double *norm, mdl_err *err, int *failed) {
     uint64_t k = a->k, update = a->update, total_updates = a->total_updates;
     const preq_coder *coder = a->coder;
     if (coder && coder->decoding && decode_step(m, b, lay, sh, c, k, coder, err) != 0)
-        return *failed = 1, NAN;
+        return *failed = -1, NAN;
     build_step(b, lay, sh, c, k, tc->prefix_loss);
     model_forward(m, b->tokens, (int)sh.count, (int)b->n);
     model_bits(m, b->targets, b->bits);
     if (coder && !coder->decoding && encode_step(m, b, lay, sh, k, coder, err) != 0)
-        return *failed = 1, NAN;
+        return *failed = -1, NAN;
     model_segment_memory_push(m); /* the coding forward's rows are the next step's memory */
     double step_bits = attribute_bits(b, lay, sh, c, k, doc_bits);
     dist_sum_double(&step_bits, 1);
@@ -306,6 +313,12 @@ static double train_step(model *m, step_batch *b, const stream_layout *lay, stre
     for (size_t i = 0; i < N; i++) b->weights[i] /= (real)b->trained_all;
     int ranks = dist_world() > 1;
     for (uint64_t r = 0; r < tc->repeats_per_step; r++) {
+        if (r > 0 && stop_between_updates(a->hooks)) {
+            mdl_fail(err, "stopped during the updates of step %llu (%llu of %llu done)",
+                     (unsigned long long)k, (unsigned long long)r,
+                     (unsigned long long)tc->repeats_per_step);
+            return *failed = PREQ_STOPPED, NAN;
+        }
         if (r > 0) model_forward(m, b->tokens, (int)sh.count, (int)b->n);
         model_backward(m, b->targets, b->weights);
         if (ranks) share_gradients(m);
@@ -574,12 +587,12 @@ static int run_step(trainer *t, uint64_t e, uint64_t k, const char *what, mdl_er
     uint64_t R = tc->repeats_per_step, total_updates = lay->steps * R * tc->passes;
     double lr = 0.0, norm = 0.0;
     step_args args = {k, (e * lay->steps + k) * R, total_updates,
-                      e == 0 && hooks ? hooks->coder : NULL};
+                      e == 0 && hooks ? hooks->coder : NULL, hooks};
     int failed = 0;
     double step_bits =
         train_step(t->m, &t->b, lay, t->sh, t->c, tc, &args,
                    e == 0 ? out->doc_preq_bits : t->scratch, &lr, &norm, err, &failed);
-    if (failed) return -1;
+    if (failed) return failed == PREQ_STOPPED ? PREQ_STOPPED : -1;
     if (corpus_fault()) {
         mdl_fail(err,
                  "%s: the file changed (truncated?) during the run: its bytes for pass %llu, "

@@ -52,6 +52,10 @@ typedef struct preq_hooks {
      * -1 with err set */
     int (*want_checkpoint)(void *ctx, uint64_t pass, uint64_t step);
     int (*on_checkpoint)(void *ctx, const preq_checkpoint *cp, mdl_err *err);
+    /* asked between the train.repeats_per_step updates of a step (NULL: never): non-zero
+     * abandons the step and the run returns PREQ_STOPPED. Weights between two updates are
+     * no step boundary, so no checkpoint is offered; the last one written stays valid. */
+    int (*stop_now)(void *ctx);
     const preq_coder *coder; /* NULL: the code length only */
 } preq_hooks;
 

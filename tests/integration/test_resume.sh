@@ -7,6 +7,7 @@
 # init-weights write what they say.
 set -eu
 : "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
+: "${MDL_SOURCE_DIR:?set MDL_SOURCE_DIR to the source tree}"
 py=/usr/bin/python3
 $py -c "import h5py" 2>/dev/null || { echo "SKIP: /usr/bin/python3 has no h5py"; exit 77; }
 tmp=$(mktemp -d)
@@ -29,20 +30,7 @@ rows() { # curve rows on disk in a .partial
 }
 
 # compare the code lengths and tables of two results files, bit for bit
-same() {
-    $py - "$1" "$2" <<'PY'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
-for name in ["curve/bits", "curve/cum_bits", "curve/lr", "curve/grad_norm", "curve/bytes",
-             "documents/preq_bits", "documents/final_bits", "passes/train_bits",
-             "passes/eval_bits"]:
-    x, y = a[name][:], b[name][:]
-    assert x.shape == y.shape and np.array_equal(x, y, equal_nan=True), f"{name} differs"
-for key in ["preq_bits", "final_bits", "first_step_bpb", "info_absorbed_bits", "steps"]:
-    assert a["summary"].attrs[key] == b["summary"].attrs[key], f"summary {key} differs"
-print(f"identical: {len(a['curve/bits'])} steps, {a['summary'].attrs['preq_bits']:.6f} bits")
-PY
-}
+same() { $py "$MDL_SOURCE_DIR/tests/integration/same_results.py" "$1" "$2"; }
 
 # wait until the .partial of $1 has curve rows on disk, then send signal $2 to $pid
 stop_midway() {
