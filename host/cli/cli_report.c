@@ -42,8 +42,8 @@ static void report_usage(FILE *f) {
 }
 
 /* When a column is shown: always, or only when some file of the report has more than one
- * pass, or only when some file has extraction samples. */
-enum { COL_ALWAYS, COL_PASSES, COL_EXTRACT };
+ * pass, extraction samples, or held-out chunks (analysis.chunk_bytes). */
+enum { COL_ALWAYS, COL_PASSES, COL_EXTRACT, COL_CHUNKED };
 
 /* A numeric summary field of the table: its column header, csv header, format and when it
  * is shown. */
@@ -68,6 +68,8 @@ static const column COLUMNS[] = {
     {"passes", "passes", "%.0f", COL_PASSES},
     {"tr_exact%", "trained_exact_percent", "%.1f", COL_EXTRACT},
     {"ho_exact%", "heldout_exact_percent", "%.1f", COL_EXTRACT},
+    {"chunk_raw%", "heldout_chunked_raw_percent", "%.2f", COL_CHUNKED},
+    {"chunk_adj%", "heldout_chunked_adjusted_percent", "%.2f", COL_CHUNKED},
 };
 #define N_COLUMNS (sizeof COLUMNS / sizeof COLUMNS[0])
 
@@ -97,8 +99,13 @@ static double column_value(const run_summary *s, size_t i) {
         return s->passes ? (double)s->passes : 1.0; /* files before train.passes: one */
     case 11:
         return 100.0 * s->trained_exact_rate;
-    default:
+    case 12:
         return 100.0 * s->heldout_exact_rate;
+    default: {
+        double raw, adjusted;
+        summary_chunked_rates(s, &raw, &adjusted);
+        return i == 13 ? raw : adjusted;
+    }
     }
 }
 
@@ -107,6 +114,7 @@ static int columns_needed(const run_summary *s) {
     int need = 1 << COL_ALWAYS;
     if (s->passes > 1) need |= 1 << COL_PASSES;
     if (s->trained_extract_samples + s->heldout_extract_samples > 0) need |= 1 << COL_EXTRACT;
+    if (s->heldout_chunks > 0) need |= 1 << COL_CHUNKED;
     return need;
 }
 
@@ -138,6 +146,9 @@ static void print_json_summary(const run_summary *s) {
     json_number("heldout_bytes", (double)s->heldout_bytes, 1, &first);
     json_number("heldout_bpb", s->heldout_bpb, 0, &first);
     json_number("memorization_gap_bpb", s->memorization_gap_bpb, 0, &first);
+    json_number("chunk_bytes", (double)s->chunk_bytes, 1, &first);
+    json_number("heldout_chunks", (double)s->heldout_chunks, 1, &first);
+    json_number("heldout_chunked_bpb", s->heldout_chunked_bpb, 0, &first);
     json_number("passes", (double)s->passes, 1, &first);
     json_number("extract_prefix", (double)s->extract_prefix, 1, &first);
     json_number("extract_suffix", (double)s->extract_suffix, 1, &first);

@@ -380,6 +380,11 @@ static void fill_summary(run_summary *s, const preq_result *r, const corpus *c,
     s->heldout_bytes = r->heldout_bytes;
     s->heldout_bpb = r->heldout_bytes ? r->heldout_bits / (double)r->heldout_bytes : NAN;
     s->memorization_gap_bpb = s->heldout_bpb - s->final_bpb;
+    s->chunk_bytes = cfg->analysis.chunk_bytes;
+    s->heldout_chunks = r->heldout_chunks;
+    s->heldout_chunked_bpb =
+        r->heldout_chunks ? r->heldout_chunked_bits / (double)(r->heldout_chunks * s->chunk_bytes)
+                          : NAN;
     s->passes = r->n_passes;
     unsigned P, S;
     extract_geometry(cfg, &P, &S);
@@ -401,6 +406,21 @@ static void fill_summary(run_summary *s, const preq_result *r, const corpus *c,
     s->threads = threads;
     s->world_size = (uint64_t)world;
     snprintf(s->device, sizeof s->device, "%s", device);
+}
+
+/* The held-out chunks' line: Deletang et al.'s rates (summary_chunked_rates). */
+static void print_chunked(const run_summary *s) {
+    if (s->heldout_chunks == 0) {
+        printf("  chunked       no whole %llu-byte chunk in the held-out documents\n",
+               (unsigned long long)s->chunk_bytes);
+        return;
+    }
+    double raw, adjusted;
+    summary_chunked_rates(s, &raw, &adjusted);
+    printf("  chunked       %llu held-out chunks of %llu bytes coded alone: %.4f bits/byte, "
+           "raw rate %.2f%%, adjusted rate %.2f%% (+2 bytes per parameter)\n",
+           (unsigned long long)s->heldout_chunks, (unsigned long long)s->chunk_bytes,
+           s->heldout_chunked_bpb, raw, adjusted);
 }
 
 static void print_summary_table(const run_summary *s, const mdl_config *cfg, const char *corpus0,
@@ -432,6 +452,7 @@ static void print_summary_table(const run_summary *s, const mdl_config *cfg, con
                "weights; memorization gap %+.4f bits/byte\n",
                (unsigned long long)s->heldout_documents, (unsigned long long)s->heldout_bytes,
                s->heldout_bpb, s->memorization_gap_bpb);
+    if (s->chunk_bytes) print_chunked(s);
     if (r->n_passes > 1) /* every pass is in /passes */
         printf("  passes        %zu: the last one %.4f bits/byte while training, %.4f after it\n",
                r->n_passes, r->passes[r->n_passes - 1].train_bits / (double)s->corpus_bytes,
@@ -529,6 +550,12 @@ static int load_inputs(job *j) {
         corpus_view(&j->c, 0, &j->trained, &j->err) != 0 ||
         stream_layout_make(&j->lay, j->trained.n_bytes, &j->cfg, &j->err) != 0)
         return cli_error("%s", j->err.msg);
+    unsigned chunk = j->cfg.analysis.chunk_bytes;
+    if (chunk && (!j->cfg.run.eval_final || corpus_count_held_out(&j->c) == 0))
+        return cli_error("analysis.chunk_bytes (%u) codes the held-out documents in chunks: it "
+                         "needs held-out documents (--holdout, corpus.holdout or "
+                         "corpus.holdout_fraction) and run.eval_final",
+                         chunk);
     if (j->world > 1 && j->cfg.train.streams % (unsigned)j->world != 0) {
         if (j->leader)
             cli_error("train.streams (%u) must be a multiple of the number of ranks (%d): each "

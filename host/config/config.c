@@ -78,7 +78,8 @@ extern const char mdl_default_config_yaml[];
     X(analysis, extract_samples, UINT, unsigned)                                                   \
     X(analysis, extract_prefix, UINT, unsigned)                                                    \
     X(analysis, extract_suffix, UINT, unsigned)                                                    \
-    X(analysis, extract_seed, UINT, uint64_t)
+    X(analysis, extract_seed, UINT, uint64_t)                                                      \
+    X(analysis, chunk_bytes, UINT, unsigned)
 #define SECTIONS(X)                                                                                \
     X(model, MODEL_KEYS)                                                                           \
     X(train, TRAIN_KEYS) X(run, RUN_KEYS) X(corpus, CORPUS_KEYS) X(analysis, ANALYSIS_KEYS)

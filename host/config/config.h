@@ -80,6 +80,9 @@ typedef struct analysis_config {
     unsigned extract_prefix;  /* P bytes given to the model (0: context - segment) */
     unsigned extract_suffix;  /* S bytes decoded greedily and compared (0: segment) */
     uint64_t extract_seed;    /* which positions are sampled */
+    /* held-out documents also coded in independent chunks of this many bytes, each from
+     * the begin symbol with an empty memory (Deletang et al.'s protocol: 2048); 0: off */
+    unsigned chunk_bytes;
 } analysis_config;
 
 typedef struct mdl_config {

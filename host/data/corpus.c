@@ -376,6 +376,26 @@ int corpus_view(const corpus *c, int held_out, corpus *view, mdl_err *err) {
     return 0;
 }
 
+int corpus_slice(const corpus *c, uint64_t from, uint64_t n, corpus *view, mdl_err *err) {
+    memset(view, 0, sizeof *view);
+    view->docs = calloc(c->n_docs ? c->n_docs : 1, sizeof *view->docs);
+    if (!view->docs) return mdl_fail(err, "out of memory for a corpus view");
+    uint64_t to = from + n;
+    for (size_t i = 0; i < c->n_docs && c->docs[i].offset < to; i++) {
+        const corpus_doc *src = &c->docs[i];
+        uint64_t lo = src->offset > from ? src->offset : from;
+        uint64_t hi = src->offset + src->size < to ? src->offset + src->size : to;
+        if (hi <= lo) continue;
+        corpus_doc *d = &view->docs[view->n_docs++];
+        *d = *src;
+        d->bytes = src->bytes + (lo - src->offset);
+        d->offset = lo - from;
+        d->size = hi - lo;
+    }
+    view->n_bytes = n;
+    return 0;
+}
+
 void corpus_view_free(corpus *view) {
     free(view->docs);
     memset(view, 0, sizeof *view);

@@ -45,6 +45,11 @@ size_t corpus_count_held_out(const corpus *c);
 int corpus_view(const corpus *c, int held_out, corpus *view, mdl_err *err);
 void corpus_view_free(corpus *view);
 
+/* A view of bytes [from, from + n) of c's concatenation (from + n <= c->n_bytes): the parts
+ * of the documents inside it, offsets rebased to 0, `source` kept from c. Free with
+ * corpus_view_free. */
+int corpus_slice(const corpus *c, uint64_t from, uint64_t n, corpus *view, mdl_err *err);
+
 /* Index of the document holding byte pos (pos < n_bytes). */
 size_t corpus_doc_index(const corpus *c, uint64_t pos);
 

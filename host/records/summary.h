@@ -29,6 +29,12 @@ typedef struct run_summary {
     uint64_t heldout_bytes;
     double heldout_bpb;          /* under the final weights (NaN: none) */
     double memorization_gap_bpb; /* heldout_bpb - final_bpb (NaN: none) */
+    /* analysis.chunk_bytes (0: off): the held-out documents cut into chunks of that many
+     * bytes, each coded alone by the final weights; how many and their bits per byte (NaN:
+     * none). Absent from older files, which read 0 and NaN */
+    uint64_t chunk_bytes;
+    uint64_t heldout_chunks;
+    double heldout_chunked_bpb;
     /* train.passes (per-pass bits in /passes); files before this field read 0 */
     uint64_t passes;
     /* extraction test (analysis.extract_*; per sample in /extraction): samples drawn in

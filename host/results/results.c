@@ -128,6 +128,9 @@ static const summary_field summary_fields[] = {
     SUMMARY_FIELD(heldout_bytes, F_U64),
     SUMMARY_FIELD(heldout_bpb, F_F64),
     SUMMARY_FIELD(memorization_gap_bpb, F_F64),
+    SUMMARY_FIELD_OPT(chunk_bytes, F_U64),
+    SUMMARY_FIELD_OPT(heldout_chunks, F_U64),
+    SUMMARY_FIELD_OPT(heldout_chunked_bpb, F_F64),
     SUMMARY_FIELD_OPT(passes, F_U64),
     SUMMARY_FIELD_OPT(extract_prefix, F_U64),
     SUMMARY_FIELD_OPT(extract_suffix, F_U64),
@@ -149,8 +152,8 @@ static const summary_field summary_fields[] = {
     SUMMARY_FIELD(device, F_STR),
 };
 
-/* 37 eight-byte fields and device[128]: a new field in summary.h must be added above. */
-_Static_assert(sizeof(run_summary) == 37 * 8 + 128,
+/* 40 eight-byte fields and device[128]: a new field in summary.h must be added above. */
+_Static_assert(sizeof(run_summary) == 40 * 8 + 128,
                "run_summary changed: update summary_fields[] in results.c");
 
 /* ---- small HDF5 helpers (each reports its own failure) ----------------------------- */
@@ -676,4 +679,13 @@ hid_t results_open_complete(const char *path, mdl_err *err) {
         return -1;
     }
     return f;
+}
+
+void summary_chunked_rates(const run_summary *s, double *raw_percent, double *adjusted_percent) {
+    double raw = (double)(s->heldout_chunks * s->chunk_bytes);
+    *raw_percent = *adjusted_percent = NAN;
+    if (s->heldout_chunks == 0) return;
+    *raw_percent = 100.0 * s->heldout_chunked_bpb / 8.0;
+    *adjusted_percent =
+        100.0 * (s->heldout_chunked_bpb * raw / 8.0 + 2.0 * (double)s->n_params) / raw;
 }

@@ -59,6 +59,11 @@ void results_discard(results_writer *w);
 /* Reads /summary (and the root attributes it needs) of a results file into s. */
 int results_read_summary(const char *path, run_summary *s, mdl_err *err);
 
+/* Deletang et al.'s rates of the held-out chunks (analysis.chunk_bytes), in percent: raw =
+ * coded size / raw size; adjusted adds the weights at 2 bytes per parameter. NaN without
+ * chunks. */
+void summary_chunked_rates(const run_summary *s, double *raw_percent, double *adjusted_percent);
+
 /* Reads the /curve datasets of a results file (complete or .partial) into a malloc'd
  * array of *n rows (NULL when there are none); the caller frees *rows. */
 int results_read_curve(const char *path, curve_row **rows, size_t *n, mdl_err *err);

@@ -191,25 +191,59 @@ static int agree(int stop) {
     return stop;
 }
 
-/* Teacher-forced pass with the current weights over the same layout: L(D | theta) (NaN
+/* Teacher-forced pass with the current weights over layout lay of c: L(D | theta) (NaN
  * when the hook stops it), summed over the ranks; doc_bits gets this rank's streams'
- * bits. `what` names the pass for the hook. */
-static double evaluate(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
-                       preq_eval_kind kind, double *doc_bits, const preq_hooks *hooks,
-                       const char *what) {
+ * bits. `what` names the pass for the hook, which hears done0 + the bytes done of total. */
+static double evaluate_span(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
+                            preq_eval_kind kind, double *doc_bits, const preq_hooks *hooks,
+                            const char *what, uint64_t done0, uint64_t total_bytes) {
     stream_shard sh = shard_of(lay);
     double total = 0.0;
-    uint64_t done = 0;
+    uint64_t done = done0;
     model_segment_memory_reset(m);
     for (uint64_t k = 0; k < lay->steps; k++) {
         build_step(b, lay, sh, c, k, false);
         total += code_step(m, b, lay, sh, c, k, doc_bits);
         done += b->coded_all;
         int stop =
-            hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, kind, what, done, lay->n_bytes);
+            hooks && hooks->on_eval && hooks->on_eval(hooks->ctx, kind, what, done, total_bytes);
         if (agree(stop)) return NAN;
     }
     dist_sum_double(&total, 1);
+    return total;
+}
+
+/* The same over the whole layout. */
+static double evaluate(model *m, step_batch *b, const stream_layout *lay, const corpus *c,
+                       preq_eval_kind kind, double *doc_bits, const preq_hooks *hooks,
+                       const char *what) {
+    return evaluate_span(m, b, lay, c, kind, doc_bits, hooks, what, 0, lay->n_bytes);
+}
+
+/* The held-out documents c in independent chunks of analysis.chunk_bytes (the tail of
+ * fewer bytes left out), by the final weights: each chunk is a stream of its own, coded
+ * from the begin symbol with an empty memory, so no context crosses a chunk boundary.
+ * Groups of train.streams chunks share a pass (the model's batch). *n_chunks: how many;
+ * doc_bits: scratch of at least c->n_docs. NaN when stopped or on err. */
+static double evaluate_chunks(model *m, step_batch *b, const mdl_config *cfg, const corpus *c,
+                              const preq_hooks *hooks, double *doc_bits, uint64_t *n_chunks,
+                              mdl_err *err) {
+    uint64_t C = cfg->analysis.chunk_bytes, n = c->n_bytes / C, S = cfg->train.streams;
+    double total = 0.0;
+    *n_chunks = n;
+    for (uint64_t g = 0; g < n && !isnan(total); g += S) {
+        uint64_t count = n - g < S ? n - g : S;
+        mdl_config gcfg = *cfg;
+        gcfg.train.streams = (unsigned)count; /* then every stream is one chunk of C bytes */
+        corpus part;
+        stream_layout lay;
+        if (corpus_slice(c, g * C, count * C, &part, err) != 0) return NAN;
+        total = stream_layout_make(&lay, count * C, &gcfg, err) != 0
+                    ? NAN
+                    : total + evaluate_span(m, b, &lay, &part, PREQ_EVAL_FINAL, doc_bits, hooks,
+                                            "held out in chunks", g * C, n * C);
+        corpus_view_free(&part);
+    }
     return total;
 }
 
@@ -683,6 +717,9 @@ static void evaluate_final(trainer *t, double *held_bits, mdl_err *err) {
         out->heldout_bytes = t->held->n_bytes;
         out->heldout_bits = evaluate_held_out(t->m, &t->b, t->cfg, t->held, PREQ_EVAL_FINAL,
                                               held_bits, t->hooks, err);
+        if (t->cfg->analysis.chunk_bytes && !isnan(out->heldout_bits))
+            out->heldout_chunked_bits = evaluate_chunks(t->m, &t->b, t->cfg, t->held, t->hooks,
+                                                        t->scratch, &out->heldout_chunks, err);
     }
 }
 
@@ -711,6 +748,7 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     memset(out, 0, sizeof *out);
     out->final_bits = NAN;
     out->heldout_bits = NAN;
+    out->heldout_chunked_bits = NAN;
     if (stream_layout_make(&out->layout, c->n_bytes, cfg, err) != 0) return -1;
     unsigned W = (unsigned)dist_world();
     if (out->layout.streams % W != 0)

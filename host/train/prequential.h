@@ -75,9 +75,13 @@ typedef struct preq_result {
     double preq_bits;
     double first_step_bits;
     uint64_t first_step_bytes;
-    double final_bits;                 /* NaN when not evaluated */
-    uint64_t heldout_bytes;            /* bytes of the held-out documents (0: none) */
-    double heldout_bits;               /* their code length under the final weights (NaN: none) */
+    double final_bits;      /* NaN when not evaluated */
+    uint64_t heldout_bytes; /* bytes of the held-out documents (0: none) */
+    double heldout_bits;    /* their code length under the final weights (NaN: none) */
+    /* analysis.chunk_bytes: the held-out documents' chunks coded independently by the
+     * final weights (docs/design.md §1), how many and their code length (NaN: none) */
+    uint64_t heldout_chunks;
+    double heldout_chunked_bits;
     double *doc_preq_bits;             /* [n_docs], malloc'd */
     double *doc_final_bits;            /* [n_docs] or NULL */
     two_part_row two_part[WFMT_COUNT]; /* run.two_part: one row per weight format */
