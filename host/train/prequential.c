@@ -235,13 +235,13 @@ static double evaluate_chunks(model *m, step_batch *b, const mdl_config *cfg, co
         uint64_t count = n - g < S ? n - g : S;
         mdl_config gcfg = *cfg;
         gcfg.train.streams = (unsigned)count; /* then every stream is one chunk of C bytes */
-        corpus part;
+        corpus part = {0};
         stream_layout lay;
-        if (corpus_slice(c, g * C, count * C, &part, err) != 0) return NAN;
-        total = stream_layout_make(&lay, count * C, &gcfg, err) != 0
-                    ? NAN
-                    : total + evaluate_span(m, b, &lay, &part, PREQ_EVAL_FINAL, doc_bits, hooks,
-                                            "held out in chunks", g * C, n * C);
+        int failed = corpus_slice(c, g * C, count * C, &part, err) != 0 ||
+                     stream_layout_make(&lay, count * C, &gcfg, err) != 0;
+        total = agree(failed) ? NAN /* every rank leaves before the pass's collectives */
+                              : total + evaluate_span(m, b, &lay, &part, PREQ_EVAL_FINAL, doc_bits,
+                                                      hooks, "held out in chunks", g * C, n * C);
         corpus_view_free(&part);
     }
     return total;
