@@ -14,9 +14,9 @@ their compress.py does for the classical compressors (a header counted once).
   scripts/paper/lmic.py --corpus DIR --holdout GLOB [--holdout GLOB ...]
                         [--models 200K,800K,3.2M] [--set KEY=VALUE ...] [-o OUTDIR]
 
-writes OUTDIR/lmic-MODEL.h5 (one results file per model), OUTDIR/lmic.json and
-OUTDIR/lmic.md (the table beside the published figures); an existing results file is
-reused with --reuse. Exit 1 with one line on any failure.
+writes OUTDIR/lmic-MODEL.h5 (one results file per model, its command in .h5.cmd),
+OUTDIR/lmic.json and OUTDIR/lmic.md (the table beside the published figures); an
+existing results file is reused with --reuse. Exit 1 with one line on any failure.
 """
 import argparse
 import gzip
@@ -77,11 +77,15 @@ def train(a, model):
     out = os.path.join(a.out, f"lmic-{model}.h5")
     extra = [x for c in a.corpus[1:] for x in ("--corpus", c)]
     extra += [x for g in a.holdout for x in ("--holdout", g)]
-    cmd = None
     if not (a.reuse and os.path.exists(out)):
         cmd = mdlresults.train_run(a.mdlbench, a.corpus[0], out, config_path(model), a.set,
                                    a.threads, extra)
-    return out, cmd
+        with open(out + ".cmd", "w") as f:  # so that a reusing run reports it too
+            f.write(" ".join(cmd))
+    if not os.path.exists(out + ".cmd"):
+        return out, None
+    with open(out + ".cmd") as f:
+        return out, f.read()
 
 
 def model_row(path, model, cmd):
@@ -101,7 +105,7 @@ def model_row(path, model, cmd):
                 "adjusted_percent": 100 * (bits / 8 + 2 * params) / raw,
                 "train_bpb": float(s["final_bpb"]), "heldout_bpb": float(s["heldout_bpb"]),
                 "published_raw_percent": PUBLISHED[model],
-                "command": " ".join(cmd) if cmd else None}
+                "command": cmd}
 
 
 def held_out_bytes(path):
