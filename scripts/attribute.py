@@ -13,8 +13,10 @@ al. 2025's unintended memorisation with the model trained without w as the refer
 Beside it: the prequential bits of the first and the last copy (what the online learner
 paid for w the first time and the k-th time), the extraction rate of the copies (with
 analysis.extract_samples set: the share of sampled windows decoded exactly) and the
-held-out gap of the run without w (w's bpb minus the trained documents'). Per-pass
-figures for one document are not recorded by mdlbench (/passes covers the corpus). The corpus of every run is the other documents plus the copies, linked (the others)
+held-out gap of the run without w (w's bpb minus the trained documents'), and with
+train.passes > 1 the memorised bits after every pass (from /passes/document_bits: w's
+bits under the weights at the end of each pass, in both runs). The corpus of every run
+is the other documents plus the copies, linked (the others)
 or copied (w) under OUT/k/corpus; each run writes OUT/k.h5 (OUT/without.h5), kept for
 `mdlbench report`; the summary goes to OUT/summary.{txt,md,csv,json} and OUT/memorised.png.
 
@@ -93,6 +95,10 @@ def read_run(path):
         rows = {n: {"bytes": int(b), "preq_bits": float(p), "final_bits": float(q), "held_out": int(h)}
                 for n, b, p, q, h in zip(names, d["bytes"][()], d["preq_bits"][()],
                                          d["final_bits"][()], d["held_out"][()])}
+        if "document_bits" in f["passes"]:  # each document's bits after each pass
+            table = f["passes/document_bits"][()]
+            for i, n in enumerate(names):
+                rows[n]["pass_bits"] = [float(x) for x in table[:, i]]
         if "extract_samples" in d and "extract_exact" in d:  # analysis.extract_samples > 0
             for n, m, e in zip(names, d["extract_samples"][()], d["extract_exact"][()]):
                 rows[n]["extract_samples"], rows[n]["extract_exact"] = int(m), int(e)
@@ -133,6 +139,10 @@ def measure(a):
         copies = [rows[os.path.basename(n)] for n in names]
         with_bits = sum(c["final_bits"] for c in copies) / k
         mem = ref["final_bits"] - with_bits
+        per_pass = []
+        if "pass_bits" in ref and all("pass_bits" in c for c in copies):
+            per_pass = [w - sum(c["pass_bits"][e] for c in copies) / k
+                        for e, w in enumerate(ref["pass_bits"])]
         sampled = sum(c.get("extract_samples", 0) for c in copies)
         exact = sum(c.get("extract_exact", 0) for c in copies)
         table.append({"work": base, "copies": k, "bytes": ref["bytes"],
@@ -142,6 +152,7 @@ def measure(a):
                       "last_copy_preq_bits": copies[-1]["preq_bits"],
                       "extract_rate": exact / sampled if sampled else float("nan"),
                       "without_gap_bpb": without_gap,
+                      "memorised_bits_per_pass": per_pass,
                       "results": h5})
     return table, commands
 
@@ -166,6 +177,15 @@ def write_summary(a, table, commands):
         f.write("| " + " | ".join(COLUMNS) + " |\n|" + "---:|" * len(COLUMNS) + "\n")
         for r in table:
             f.write("| " + " | ".join(cells(r)) + " |\n")
+        passes = len(table[0]["memorised_bits_per_pass"])
+        if passes > 1:
+            f.write(f"\nMemorised bits after each pass (w's bits under the weights at the end "
+                    f"of the pass, without w minus with its copies)\n\n| copies | " +
+                    " | ".join(f"pass {e + 1}" for e in range(passes)) + " |\n|" +
+                    "---:|" * (passes + 1) + "\n")
+            for r in table:
+                f.write(f"| {r['copies']} | " +
+                        " | ".join(f"{v:.1f}" for v in r["memorised_bits_per_pass"]) + " |\n")
         f.write("\nCommands:\n\n" + "".join("    " + " ".join(c) + "\n" for c in commands))
     with open(os.path.join(a.out, "summary.csv"), "w", newline="") as f:
         w = csv.writer(f)

@@ -10,11 +10,13 @@
 #include "model.h"
 
 /* The CPU backend's memory (the model's arrays, and the checkpoint's copies of the weights
- * and both moments, about 3/4 of them) and the per-pass tables, against what the machine
- * has available: refused before anything is allocated, rather than killed later. */
-static int check_host_memory(const mdl_backend *be, const mdl_config *cfg) {
+ * and both moments, about 3/4 of them) and the per-pass tables (a row of pass figures, and
+ * one double per document, held up to four times: the loop's, a checkpoint's being
+ * written or read, the merged table), against what the machine has available: refused
+ * before anything is allocated, rather than killed later. */
+static int check_host_memory(const mdl_backend *be, const mdl_config *cfg, size_t n_docs) {
     double arrays = (double)model_memory_bytes(&cfg->model, (int)cfg->train.streams);
-    double need = arrays * 1.75 + (double)cfg->train.passes * 64.0;
+    double need = arrays * 1.75 + (double)cfg->train.passes * (64.0 + 32.0 * (double)n_docs);
     double have = (double)be->ops->free_memory(be->ctx);
     if (have > 0 && need > have)
         return cli_error("the run needs about %.2f GiB of host memory (%u layers, d_model %u, %u "
@@ -38,14 +40,14 @@ static int check_device_memory(const mdl_backend *be, const mdl_config *cfg) {
     return 0;
 }
 
-static const mdl_backend *select_cpu(const mdl_config *cfg, char *desc, size_t n) {
+static const mdl_backend *select_cpu(const mdl_config *cfg, size_t n_docs, char *desc, size_t n) {
     if (cfg->run.precision != PRECISION_FP32) {
         cli_error("run.precision=bf16 needs the CUDA backend (--device cuda); the CPU "
                   "backend computes in fp32");
         return NULL;
     }
     const mdl_backend *be = cpu_backend();
-    if (check_host_memory(be, cfg) != 0) return NULL;
+    if (check_host_memory(be, cfg, n_docs) != 0) return NULL;
     be->ops->describe(be->ctx, desc, n); /* with the thread count cli_set_threads set */
     return be;
 }
@@ -73,9 +75,9 @@ static const mdl_backend *select_cuda(const mdl_config *cfg, char *desc, size_t 
     return be;
 }
 
-const mdl_backend *cli_select_backend(const char *device, const mdl_config *cfg, char *desc,
-                                      size_t n) {
+const mdl_backend *cli_select_backend(const char *device, const mdl_config *cfg, size_t n_docs,
+                                      char *desc, size_t n) {
     int want_cuda =
         strcmp(device, "cuda") == 0 || (strcmp(device, "auto") == 0 && cuda_device_count() > 0);
-    return want_cuda ? select_cuda(cfg, desc, n) : select_cpu(cfg, desc, n);
+    return want_cuda ? select_cuda(cfg, desc, n) : select_cpu(cfg, n_docs, desc, n);
 }

@@ -164,7 +164,7 @@ static int prepare(compress_job *j) {
     if (check_output(&j->o) != 0) return 1;
     if (!(j->yaml = config_to_yaml(&j->cfg, &err))) return cli_error("%s", err.msg);
     j->threads = cli_set_threads(j->o.threads);
-    j->be = cli_select_backend(j->o.device, &j->cfg, j->device, sizeof j->device);
+    j->be = cli_select_backend(j->o.device, &j->cfg, j->c.n_docs, j->device, sizeof j->device);
     return j->be ? 0 : 1;
 }
 

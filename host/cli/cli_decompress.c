@@ -212,7 +212,7 @@ static int prepare(decompress_job *j) {
         return cli_error("%s: out of memory for %llu decoded bytes", j->o.input,
                          (unsigned long long)j->h.n_bytes);
     threads = cli_set_threads(threads);
-    j->be = cli_select_backend(device, &j->cfg, j->device, sizeof j->device);
+    j->be = cli_select_backend(device, &j->cfg, (size_t)j->h.n_docs, j->device, sizeof j->device);
     if (j->be && strcmp(j->device, j->h.device) != 0)
         fprintf(stderr, "mdlbench: note: %s was made on %s, this is %s\n", j->o.input, j->h.device,
                 j->device);

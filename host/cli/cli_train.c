@@ -576,7 +576,7 @@ static int start_backend(job *j) {
         return -1;
     }
     const char *dev = world > 1 && !dist_have_gpu_reduce() ? "cpu" : j->o.device;
-    j->be = cli_select_backend(dev, &j->cfg, j->device, sizeof j->device);
+    j->be = cli_select_backend(dev, &j->cfg, j->c.n_docs, j->device, sizeof j->device);
     int no_backend = !j->be;
     dist_max_int(&no_backend, 1); /* dist_gpu_init below is collective */
     if (no_backend) return -1;
@@ -741,7 +741,7 @@ static int write_results(job *j, double t0) {
     const extract_sample *samples[2] = {r->extract[0], r->extract[1]};
     if (results_write_document_bits(j->w, r->doc_preq_bits, r->doc_final_bits, &j->err) != 0 ||
         results_write_passes(j->w, r->passes, r->n_passes, r->layout.n_bytes, r->heldout_bytes,
-                             &j->err) != 0 ||
+                             r->pass_doc_bits, j->c.n_docs, &j->err) != 0 ||
         (j->cfg.analysis.extract_samples &&
          results_write_extraction(j->w, samples, r->n_extract, (uint32_t)sum.extract_prefix,
                                   (uint32_t)sum.extract_suffix, j->c.n_docs, &j->err) != 0) ||

@@ -128,6 +128,22 @@ int dataset_write_1d(hid_t loc, const char *name, hid_t file_type, hid_t mem_typ
     return rc < 0 ? -1 : 0;
 }
 
+int dataset_write_f64_2d(hid_t loc, const char *name, size_t rows, size_t cols, const double *data,
+                         const h5ctx *c) {
+    hsize_t dims[2] = {rows, cols};
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t d = space < 0 ? -1
+                        : H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                                     H5P_DEFAULT);
+    herr_t rc = d < 0 ? -1 : 0;
+    if (rc == 0 && rows && cols)
+        rc = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (rc < 0) h5_fail(c, "cannot write dataset %s", name);
+    if (d >= 0) H5Dclose(d);
+    if (space >= 0) H5Sclose(space);
+    return rc < 0 ? -1 : 0;
+}
+
 /* Overwrites the whole of an existing 1-D dataset. */
 int dataset_overwrite(hid_t file, const char *name, const double *data, size_t n, const h5ctx *c) {
     hid_t d = H5Dopen2(file, name, H5P_DEFAULT);

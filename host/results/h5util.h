@@ -35,6 +35,10 @@ int attr_write_f64(hid_t obj, const char *name, double v, const h5ctx *c);
 /* A fixed-size 1-D dataset holding data[0..n). */
 int dataset_write_1d(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, size_t n,
                      const void *data, const h5ctx *c);
+/* A float64 dataset [rows][cols] from row-major data. */
+int dataset_write_f64_2d(hid_t loc, const char *name, size_t rows, size_t cols, const double *data,
+                         const h5ctx *c);
+
 /* Overwrites the whole of an existing 1-D float64 dataset. */
 int dataset_overwrite(hid_t file, const char *name, const double *data, size_t n, const h5ctx *c);
 

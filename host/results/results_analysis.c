@@ -4,6 +4,9 @@
  *     train_bits     float64  bits of each segment just before its update (pass 1: L_preq)
  *     eval_bits      float64  L(D | theta) with the weights at the end of the pass (NaN: off)
  *     heldout_bits   float64  the held-out documents under those weights (NaN: none)
+ *     document_bits  float64[passes][documents]  each document's bits under those weights
+ *                             (trained: the pass's evaluation, held out: the held-out one;
+ *                             the last pass: /documents/final_bits; NaN: not evaluated)
  *   /extraction    attributes prefix, suffix (uint64); one row per sampled position:
  *     document       uint64   index in /documents
  *     offset         int64    first prefix byte relative to the document's start
@@ -19,7 +22,8 @@
 #include "results_internal.h"
 
 int results_write_passes(results_writer *w, const pass_row *rows, size_t n, uint64_t bytes,
-                         uint64_t heldout_bytes, mdl_err *err) {
+                         uint64_t heldout_bytes, const double *doc_bits, size_t n_docs,
+                         mdl_err *err) {
     h5ctx ctx = {results_writer_path(w), err};
     hid_t g;
     if (group_create(results_writer_file(w), "passes", &g, &ctx) < 0) return -1;
@@ -42,6 +46,7 @@ int results_write_passes(results_writer *w, const pass_row *rows, size_t n, uint
     for (size_t j = 0; j < 3 && rc == 0; j++)
         rc =
             dataset_write_1d(g, names[j], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, cols + j * n, &ctx);
+    if (rc == 0) rc = dataset_write_f64_2d(g, "document_bits", n, n_docs, doc_bits, &ctx);
     free(pass), free(cols);
     H5Gclose(g);
     return rc < 0 ? -1 : 0;

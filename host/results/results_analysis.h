@@ -10,9 +10,11 @@
 #include "records.h"
 #include "results.h"
 
-/* bytes: trained bytes per pass; heldout_bytes: 0 when none. */
+/* bytes: trained bytes per pass; heldout_bytes: 0 when none; doc_bits: [n][n_docs], each
+ * document's bits under the weights after each pass (NaN: not evaluated). */
 int results_write_passes(results_writer *w, const pass_row *rows, size_t n, uint64_t bytes,
-                         uint64_t heldout_bytes, mdl_err *err);
+                         uint64_t heldout_bytes, const double *doc_bits, size_t n_docs,
+                         mdl_err *err);
 
 /* samples[0] from trained, samples[1] from held-out documents (document = index in the
  * full corpus of n_docs documents). */

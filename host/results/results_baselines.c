@@ -76,21 +76,6 @@ static int write_column(hid_t g, const baseline_set *s, const row_col *col, cons
     return rc;
 }
 
-static int write_document_bits(hid_t g, const baseline_set *s, const h5ctx *c) {
-    hsize_t dims[2] = {s->n_rows, s->n_docs};
-    hid_t space = H5Screate_simple(2, dims, NULL);
-    hid_t d = space < 0 ? -1
-                        : H5Dcreate2(g, "document_bits", H5T_IEEE_F64LE, space, H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = d < 0 ? -1 : 0;
-    if (rc == 0 && s->n_rows && s->n_docs)
-        rc = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->doc_bits);
-    if (rc < 0) h5_fail(c, "cannot write /baselines/document_bits");
-    if (d >= 0) H5Dclose(d);
-    if (space >= 0) H5Sclose(space);
-    return rc < 0 ? -1 : 0;
-}
-
 int results_write_baselines(results_writer *w, const baseline_set *s, const bench_opts *timing,
                             mdl_err *err) {
     h5ctx ctx = {results_writer_path(w), err};
@@ -101,7 +86,8 @@ int results_write_baselines(results_writer *w, const baseline_set *s, const benc
                  ? -1
                  : 0;
     for (int j = 0; j < N_COLS && rc == 0; j++) rc = write_column(g, s, &row_cols[j], &ctx);
-    if (rc == 0 && s->doc_bits) rc = write_document_bits(g, s, &ctx);
+    if (rc == 0 && s->doc_bits)
+        rc = dataset_write_f64_2d(g, "document_bits", s->n_rows, s->n_docs, s->doc_bits, &ctx);
     H5Gclose(g);
     if (rc == 0 && H5Fflush(results_writer_file(w), H5F_SCOPE_GLOBAL) < 0)
         rc = h5_fail(&ctx, "cannot flush the file");

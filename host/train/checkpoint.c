@@ -20,7 +20,7 @@
 
 /* 2: the segment memory; 3: the checksum covers the root attributes and the configuration;
  * 4: XXH3-64 (libxxhash) for the checksum and the corpus fingerprint, in place of FNV-1a */
-enum { FORMAT_VERSION = 4 };
+enum { FORMAT_VERSION = 5 };
 static const char FORMAT[] = "mdlbench-checkpoint";
 
 uint64_t corpus_fingerprint(const corpus *c) {
@@ -49,7 +49,7 @@ typedef struct column {
 } column;
 
 #define CURVE_COLUMNS 7
-#define MAX_COLUMNS (8 + CURVE_COLUMNS) /* model 4, documents 1, passes 3 */
+#define MAX_COLUMNS (10 + CURVE_COLUMNS) /* model 4, documents 1, passes 5 */
 
 /* The curve is written column by column from these scratch arrays. */
 typedef struct curve_columns {
@@ -90,6 +90,16 @@ static size_t list_columns(const preq_checkpoint *cp, double *passes3, curve_col
     c[n++] = (column){"/passes/eval_bits", passes3 + E, E, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
     c[n++] =
         (column){"/passes/heldout_bits", passes3 + 2 * E, E, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
+    static double no_rows; /* init-weights has no documents: a valid buffer for 0 values */
+    c[n++] = (column){"/passes/document_bits", cp->pass_doc_bits ? cp->pass_doc_bits : &no_rows,
+                      E * cp->n_docs,          H5T_IEEE_F64LE,
+                      H5T_NATIVE_DOUBLE,       8};
+    c[n++] = (column){"/passes/heldout_document_bits",
+                      cp->pass_held_bits ? cp->pass_held_bits : &no_rows,
+                      E * cp->n_held,
+                      H5T_IEEE_F64LE,
+                      H5T_NATIVE_DOUBLE,
+                      8};
     c[n++] = (column){"/curve/step", cc->step, K, H5T_STD_I64LE, H5T_NATIVE_INT64, 8};
     c[n++] = (column){"/curve/bytes", cc->bytes, K, H5T_STD_I64LE, H5T_NATIVE_INT64, 8};
     c[n++] = (column){"/curve/bits", cc->bits, K, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8};
@@ -412,6 +422,7 @@ int checkpoint_find_latest(const char *dir, char **path, mdl_err *err) {
 void checkpoint_free(preq_checkpoint *cp) {
     free(cp->params), free(cp->adam_m), free(cp->adam_v), free(cp->memory), free(cp->passes);
     free(cp->doc_preq_bits), free(cp->curve), free(cp->config_yaml);
+    free(cp->pass_doc_bits), free(cp->pass_held_bits);
     memset(cp, 0, sizeof *cp);
 }
 
@@ -457,8 +468,15 @@ int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err) {
     long long E = rc == 0 ? dataset_length(f, "/passes/train_bits") : -1;
     long long K = rc == 0 ? dataset_length(f, "/curve/step") : -1;
     long long Mem = rc == 0 ? dataset_length(f, "/model/memory") : -1;
-    if (rc == 0 && (P < 0 || D < 0 || E < 0 || K < 0 || Mem < 0))
+    long long ED = rc == 0 ? dataset_length(f, "/passes/document_bits") : -1;
+    long long EH = rc == 0 ? dataset_length(f, "/passes/heldout_document_bits") : -1;
+    if (rc == 0 && (P < 0 || D < 0 || E < 0 || K < 0 || Mem < 0 || ED < 0 || EH < 0))
         rc = mdl_fail(err, "%s: damaged checkpoint (a dataset is missing)", path);
+    if (rc == 0 && (ED != E * D || (E == 0 ? EH != 0 : EH % E != 0)))
+        rc = mdl_fail(err,
+                      "%s: damaged checkpoint (the per-pass document tables hold %lld and "
+                      "%lld values for %lld passes and %lld documents)",
+                      path, ED, EH, E, D);
     double *passes3 = NULL;
     curve_columns cc = {0};
     if (rc == 0) {
@@ -467,12 +485,16 @@ int checkpoint_read(const char *path, preq_checkpoint *cp, mdl_err *err) {
         size_t bytes = cp->n_params ? cp->n_params * sizeof(real) : 1;
         cp->params = malloc(bytes), cp->adam_m = malloc(bytes), cp->adam_v = malloc(bytes);
         cp->doc_preq_bits = malloc((D ? D : 1) * sizeof(double));
+        cp->n_held = E ? (size_t)(EH / E) : 0;
+        cp->pass_doc_bits = malloc((ED ? ED : 1) * sizeof(double));
+        cp->pass_held_bits = malloc((EH ? EH : 1) * sizeof(double));
         cp->memory = malloc((Mem ? Mem : 1) * sizeof(real));
         cp->passes = malloc((E ? E : 1) * sizeof *cp->passes);
         cp->curve = malloc((K ? K : 1) * sizeof *cp->curve);
         passes3 = malloc((E ? E : 1) * 3 * sizeof *passes3);
         if (!cp->params || !cp->adam_m || !cp->adam_v || !cp->memory || !cp->doc_preq_bits ||
-            !cp->passes || !cp->curve || !passes3 || curve_columns_alloc(&cc, cp->n_curve) != 0)
+            !cp->passes || !cp->curve || !passes3 || !cp->pass_doc_bits || !cp->pass_held_bits ||
+            curve_columns_alloc(&cc, cp->n_curve) != 0)
             rc = mdl_fail(err, "%s: out of memory reading the checkpoint", path);
     }
     column cols[MAX_COLUMNS];

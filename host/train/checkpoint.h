@@ -3,7 +3,7 @@
  * written as a temporary file, synced and renamed, so a checkpoint is either complete or
  * absent; a checksum over the payload catches a file damaged afterwards.
  *
- * File layout (format "mdlbench-checkpoint", format_version 4):
+ * File layout (format "mdlbench-checkpoint", format_version 5):
  *   /  attributes format, format_version, mdlbench_version, config (YAML), corpus_bytes,
  *      corpus_documents, corpus_hash (XXH3-64 of the sizes, held-out flags and bytes),
  *      pass, step (the next step to run; pass = train.passes: training is done),
@@ -16,6 +16,9 @@
  *      memory (model.h) at the boundary, [layer][stream][row][q k v]; empty without memory
  *   /doc_preq_bits     float64[trained documents]
  *   /passes/{train_bits, eval_bits, heldout_bits}  float64[train.passes]
+ *   /passes/document_bits          float64[train.passes x trained documents]
+ *   /passes/heldout_document_bits  float64[train.passes x held-out documents]: each
+ *      document's bits under the weights after each pass done (NaN: not yet, or off)
  *   /curve/{step, bytes, bits, cum_bits, lr, grad_norm, elapsed_s}   the prequential
  *      pass's rows so far (records.h curve_row)
  * A file written by `mdlbench init-weights` has the same layout at pass 0, step 0. */
@@ -46,6 +49,9 @@ typedef struct preq_checkpoint {
     pass_row *passes;
     size_t n_docs; /* trained documents */
     double *doc_preq_bits;
+    double *pass_doc_bits;  /* [n_passes][n_docs] (preq_result.pass_doc_bits) */
+    size_t n_held;          /* held-out documents */
+    double *pass_held_bits; /* [n_passes][n_held] */
     size_t n_curve;
     curve_row *curve;
     char *config_yaml;

@@ -495,6 +495,9 @@ static int boundary(model *m, const loop_state *ls, const preq_hooks *hooks, pre
         .passes = out->passes,
         .n_docs = ls->n_docs,
         .doc_preq_bits = doc_bits,
+        .pass_doc_bits = out->pass_doc_bits,
+        .n_held = out->n_held_docs,
+        .pass_held_bits = out->pass_held_bits,
     };
     cp.memory = gather_memory(m, ls->mc, &out->layout, &cp.n_memory);
     int rc = cp.params && cp.adam_m && cp.adam_v && cp.memory
@@ -518,7 +521,7 @@ static int restore(model *m, const preq_checkpoint *cp, const corpus *c, loop_st
                    preq_result *out, mdl_err *err) {
     if (cp->n_params != model_num_params(m) || cp->n_docs != c->n_docs ||
         cp->n_passes != out->n_passes || (cp->step > 0 && cp->step >= out->layout.steps) ||
-        cp->pass > out->n_passes)
+        cp->pass > out->n_passes || cp->n_held != out->n_held_docs)
         return mdl_fail(err,
                         "the checkpoint does not match this run (%zu parameters, %zu "
                         "documents, %zu passes)",
@@ -537,6 +540,8 @@ static int restore(model *m, const preq_checkpoint *cp, const corpus *c, loop_st
     /* the checkpoint's per-document bits are every rank's: rank 0 carries them on */
     if (dist_rank() == 0) memcpy(out->doc_preq_bits, cp->doc_preq_bits, c->n_docs * sizeof(double));
     memcpy(out->passes, cp->passes, cp->n_passes * sizeof *out->passes);
+    memcpy(out->pass_doc_bits, cp->pass_doc_bits, cp->n_passes * cp->n_docs * sizeof(double));
+    memcpy(out->pass_held_bits, cp->pass_held_bits, cp->n_passes * cp->n_held * sizeof(double));
     out->first_step_bits = cp->first_step_bits;
     out->first_step_bytes = cp->first_step_bytes;
     out->model_flops = cp->model_flops;
@@ -555,6 +560,7 @@ static int restore(model *m, const preq_checkpoint *cp, const corpus *c, loop_st
 typedef struct trainer {
     const mdl_config *cfg;
     const corpus *c, *held; /* held: NULL unless there are held-out documents */
+    size_t n_held;          /* held-out documents, empty ones too */
     const preq_hooks *hooks;
     preq_result *out;
     const stream_layout *lay;
@@ -593,14 +599,21 @@ static int alloc_buffers(trainer *t, mdl_err *err) {
     out->passes = malloc(cfg->train.passes * sizeof *out->passes);
     out->doc_preq_bits = calloc(c->n_docs, sizeof(double));
     if (cfg->run.eval_final) out->doc_final_bits = calloc(c->n_docs, sizeof(double));
+    size_t E = cfg->train.passes, cells = E * c->n_docs, held_cells = E * t->n_held;
+    out->n_held_docs = t->n_held;
+    out->pass_doc_bits = malloc((cells ? cells : 1) * sizeof(double));
+    out->pass_held_bits = malloc((held_cells ? held_cells : 1) * sizeof(double));
     t->ls = (loop_state){
         .n_docs = c->n_docs, .doc_all = calloc(c->n_docs + 1, sizeof(double)), .mc = &cfg->model};
     if (agree(alloc_batch(&t->b, t->sh.count, cfg->model.context, t->hooks && t->hooks->coder) !=
                   0 ||
               !out->doc_preq_bits || !t->scratch || !out->passes || !t->ls.doc_all ||
+              !out->pass_doc_bits || !out->pass_held_bits ||
               (cfg->run.eval_final && !out->doc_final_bits)))
         return mdl_fail(err, "out of memory for the step buffers");
     for (size_t e = 0; e < out->n_passes; e++) out->passes[e] = (pass_row){0.0, NAN, NAN};
+    for (size_t i = 0; i < cells; i++) out->pass_doc_bits[i] = NAN;
+    for (size_t i = 0; i < held_cells; i++) out->pass_held_bits[i] = NAN;
     return 0;
 }
 
@@ -668,6 +681,13 @@ static int run_step(trainer *t, uint64_t e, uint64_t k, const char *what, mdl_er
     return rc;
 }
 
+/* Row e of a [passes][n] table, zeroed for an evaluation to add into. */
+static double *pass_row_start(double *table, uint64_t e, size_t n) {
+    double *row = table + e * n;
+    memset(row, 0, n * sizeof *row);
+    return row;
+}
+
 /* Pass e is trained: its bits, and before the last pass L(D | theta) under its weights
  * (the last pass's is L_final, evaluated after training). */
 static void finish_pass(trainer *t, uint64_t e, mdl_err *err) {
@@ -681,11 +701,16 @@ static void finish_pass(trainer *t, uint64_t e, mdl_err *err) {
     if (cfg->run.eval_final && e + 1 < cfg->train.passes && !(t->hooks && t->hooks->coder)) {
         char what[48];
         snprintf(what, sizeof what, "pass %llu eval", (unsigned long long)e + 1);
+        double *row = pass_row_start(out->pass_doc_bits, e, t->c->n_docs);
         out->passes[e].eval_bits =
-            evaluate(t->m, &t->b, t->lay, t->c, PREQ_EVAL_TRAINING, t->scratch, t->hooks, what);
-        if (t->held)
-            out->passes[e].heldout_bits = evaluate_held_out(
-                t->m, &t->b, cfg, t->held, PREQ_EVAL_TRAINING, t->scratch, t->hooks, err);
+            evaluate(t->m, &t->b, t->lay, t->c, PREQ_EVAL_TRAINING, row, t->hooks, what);
+        if (dist_world() > 1) dist_sum_double(row, t->c->n_docs);
+        if (t->held) {
+            row = pass_row_start(out->pass_held_bits, e, out->n_held_docs);
+            out->passes[e].heldout_bits = evaluate_held_out(t->m, &t->b, cfg, t->held,
+                                                            PREQ_EVAL_TRAINING, row, t->hooks, err);
+            if (dist_world() > 1) dist_sum_double(row, out->n_held_docs);
+        }
     }
 }
 
@@ -742,6 +767,14 @@ static void sum_document_bits(trainer *t, double *held_bits) {
     if (t->held && held_bits && t->cfg->run.eval_final) dist_sum_double(held_bits, t->held->n_docs);
 }
 
+/* The last pass's row of the per-pass document tables: the final evaluations' bits. */
+static void last_pass_documents(trainer *t, const double *held_bits) {
+    preq_result *out = t->out;
+    size_t e = out->n_passes - 1, n = t->c->n_docs, h = out->n_held_docs;
+    memcpy(out->pass_doc_bits + e * n, out->doc_final_bits, n * sizeof(double));
+    if (t->held && held_bits) memcpy(out->pass_held_bits + e * h, held_bits, h * sizeof(double));
+}
+
 static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *held,
                        double *held_bits, const mdl_backend *be, const preq_hooks *hooks,
                        const preq_checkpoint *resume, preq_result *out, mdl_err *err) {
@@ -759,6 +792,7 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     trainer t = {.cfg = cfg,
                  .c = c,
                  .held = held && held->n_bytes > 0 ? held : NULL,
+                 .n_held = held ? held->n_docs : 0,
                  .hooks = hooks,
                  .out = out,
                  .lay = &out->layout,
@@ -782,6 +816,7 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     /* a stop during the evaluations: the end of training is offered once more */
     if (rc == 0 && !coding) rc = boundary(t.m, &t.ls, hooks, out, err);
     if (rc == 0 && W > 1) sum_document_bits(&t, held_bits);
+    if (rc == 0 && cfg->run.eval_final && !coding) last_pass_documents(&t, held_bits);
     trainer_free(&t);
     if (rc != 0 && rc != PREQ_STOPPED) preq_result_free(out);
     return rc;
@@ -793,10 +828,33 @@ void preq_result_free(preq_result *r) {
     free(r->passes);
     free(r->extract[0]);
     free(r->extract[1]);
+    free(r->pass_doc_bits);
+    free(r->pass_held_bits);
+    r->pass_doc_bits = r->pass_held_bits = NULL;
     r->doc_preq_bits = r->doc_final_bits = NULL;
     r->passes = NULL;
     r->extract[0] = r->extract[1] = NULL;
     r->n_passes = r->n_extract[0] = r->n_extract[1] = 0;
+}
+
+/* The per-pass document tables of the views merged into one in the full corpus's order. */
+static int scatter_pass_documents(preq_result *out, const corpus *c, const corpus *tv,
+                                  const corpus *hv, mdl_err *err) {
+    size_t E = out->n_passes, D = c->n_docs, cells = E * D;
+    double *all = malloc((cells ? cells : 1) * sizeof *all);
+    if (!all) return mdl_fail(err, "out of memory for the per-pass document table");
+    for (size_t e = 0; e < E; e++) {
+        double *row = all + e * D;
+        for (size_t i = 0; i < tv->n_docs; i++)
+            row[tv->docs[i].source] = out->pass_doc_bits[e * tv->n_docs + i];
+        for (size_t i = 0; hv && i < hv->n_docs; i++)
+            row[hv->docs[i].source] = out->pass_held_bits[e * hv->n_docs + i];
+    }
+    free(out->pass_doc_bits);
+    free(out->pass_held_bits);
+    out->pass_doc_bits = all;
+    out->pass_held_bits = NULL;
+    return 0;
 }
 
 /* Per-document arrays of the views, put back in the full corpus's order: held-out
@@ -823,7 +881,7 @@ static int scatter_documents(preq_result *out, const corpus *c, const corpus *tv
     free(out->doc_final_bits);
     out->doc_preq_bits = preq;
     out->doc_final_bits = final;
-    return 0;
+    return scatter_pass_documents(out, c, tv, hv, err);
 }
 
 int prequential_resume(const mdl_config *cfg, const corpus *c, const mdl_backend *be,

@@ -88,6 +88,15 @@ typedef struct preq_result {
     size_t n_two_part;
     pass_row *passes; /* [n_passes], malloc'd */
     size_t n_passes;
+    /* run.eval_final: each document's bits under the weights after each pass, [n_passes][n
+     * documents of the corpus] in corpus order; trained documents from the pass's
+     * evaluation (the last pass's: doc_final_bits), held-out ones from the held-out
+     * evaluation; NaN where not evaluated. malloc'd */
+    double *pass_doc_bits;
+    /* inside the loop, where pass_doc_bits covers the trained documents only: the
+     * held-out documents' [n_passes][n_held_docs] (NULL once the run returns) */
+    double *pass_held_bits;
+    size_t n_held_docs;
     /* analysis.extract_samples: [0] trained, [1] held-out documents; documents are indices
      * in the full corpus; malloc'd */
     extract_sample *extract[2];

@@ -320,6 +320,28 @@ class Checker:
         elif int(s["heldout_bytes"]) == 0:
             self.expect(np.all(np.isnan(cols["heldout_bits"])),
                         "/passes/heldout_bits is not NaN without held-out documents")
+        if "document_bits" in g:  # files before it have none
+            self.pass_documents(f, g["document_bits"][()], cols, n)
+
+    def pass_documents(self, f, table, cols, n):
+        """/passes/document_bits [passes][documents]: each evaluated row's trained columns
+        add up to that pass's eval_bits and its held-out columns to heldout_bits; the last
+        row is /documents/final_bits."""
+        held = f["documents/held_out"][()].astype(bool)
+        if not self.expect(table.shape == (n, len(held)),
+                           f"/passes/document_bits has shape {table.shape}, want "
+                           f"({n}, {len(held)})"):
+            return
+        for e in range(n):
+            for mask, key in ((~held, "eval_bits"), (held, "heldout_bits")):
+                want = float(cols[key][e])
+                if math.isfinite(want) and mask.any():
+                    self.close(table[e][mask].sum(), want,
+                               f"/passes/document_bits[{e}] summed over the {key} documents "
+                               f"vs /passes/{key}[{e}]")
+        final = f["documents/final_bits"][()]
+        self.expect(np.array_equal(table[-1], final, equal_nan=True),
+                    "/passes/document_bits[-1] is not /documents/final_bits")
 
     def extraction(self, f, s, docs):
         """/extraction and /documents/extract_*: the rows agree with the summary's counts

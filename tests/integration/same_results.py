@@ -10,7 +10,7 @@ import numpy as np
 
 TABLES = ["curve/bits", "curve/cum_bits", "curve/lr", "curve/grad_norm", "curve/bytes",
           "documents/preq_bits", "documents/final_bits", "passes/train_bits",
-          "passes/eval_bits"]
+          "passes/eval_bits", "passes/heldout_bits", "passes/document_bits"]
 SUMMARY = ["preq_bits", "final_bits", "first_step_bpb", "info_absorbed_bits", "steps"]
 
 a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])

@@ -3,7 +3,8 @@
 # the results files' (L(w | without) minus the mean of the copies' final bits, exactly), every
 # format parses, the run without w trains exactly as a run on the corpus without w (curve bit
 # for bit), the copies are trained on, memorised bits are positive and do not decrease from
-# 1 to 8 copies (this toy setup, seed 1234), and a bad --work is one line and exit 1.
+# 1 to 8 copies (this toy setup, seed 1234), the per-pass memorised bits are the per-pass
+# document table's, and a bad --work is one line and exit 1.
 set -eu
 : "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,7 +54,19 @@ for r in rows:
 table = list(csv.reader(open(f"{out}/summary.csv", newline="")))
 assert len(table) == 5 and float(table[2][5]) == rows[1]["memorised_bits"], table
 md = [l for l in open(f"{out}/summary.md") if l.startswith("|")]
-assert len(md) == 6, md
+assert len(md) == 12, md  # the table, then the per-pass one: header, rule, four rows each
+# per pass: w's column of /passes/document_bits, without minus the copies' mean
+def pass_bits(path, prefix):
+    with h5py.File(path) as f:
+        names = [os.path.basename(n) for n in f["documents/name"].asstr()[()]]
+        t = f["passes/document_bits"][()]
+        return [t[:, i] for i, n in enumerate(names) if n.startswith(prefix)]
+w_without = pass_bits(f"{out}/without.h5", "w.txt")[0]
+for r in rows:
+    cols = pass_bits(r["results"], "w.txt")
+    want = [w_without[e] - sum(c[e] for c in cols) / len(cols) for e in range(3)]
+    assert r["memorised_bits_per_pass"] == want, (r["memorised_bits_per_pass"], want)
+    assert r["memorised_bits_per_pass"][-1] == r["memorised_bits"], r
 assert json.load(open(f"{out}/summary.json"))["rows"][0]["extract_rate"] is None
 assert os.path.getsize(f"{out}/memorised.png") > 1000
 print("attribute ok: memorised bits", [round(r["memorised_bits"], 1) for r in rows])

@@ -71,8 +71,10 @@ if names != want:
 if sizes != [os.path.getsize(p) for p in want]:
     sys.exit(f"{path}: /documents/bytes = {sizes} do not match the file sizes")
 EOF
-# A run with a held-out document passes the same checks, with its memorization gap.
-run_small "$tmp/held.log" --holdout "b.txt" --codecs gzip:9 --orders 1 -o "$tmp/held.h5"
+# A run with a held-out document and two passes passes the same checks, with its
+# memorization gap and the per-pass document table.
+run_small "$tmp/held.log" --holdout "b.txt" --codecs gzip:9 --orders 1 --set train.passes=2 \
+    -o "$tmp/held.h5"
 grep -q "held out      1 documents" "$tmp/held.log"
 "$python" "$here/check_results.py" "$tmp/held.h5"
 "$MDLBENCH" report "$tmp/held.h5" -f json | "$python" -c '
