@@ -45,10 +45,12 @@ class Fail(Exception):
     """An error a script reports in one line (its message) before exiting 1."""
 
 
-def train_run(binary, corpus, out, config=None, sets=(), threads=0, extra=()):
+def train_run(binary, corpus, out, config=None, sets=(), threads=0, extra=(), resume=False):
     """Runs `mdlbench train` on corpus into out (an existing out is replaced): -c config,
     each KEY=VALUE of sets as --set in order, --threads when threads, then the arguments
-    of extra. Returns the command; raises Fail with mdlbench's message when it fails."""
+    of extra; with resume, --resume auto (a run preempted by SIGTERM or SIGUSR1 before
+    continues from its checkpoint). Returns the command; raises Fail with mdlbench's
+    message when it fails."""
     cmd = [binary, "train", "--corpus", corpus, "-q", "-o", out]
     if config:
         cmd += ["-c", config]
@@ -57,6 +59,8 @@ def train_run(binary, corpus, out, config=None, sets=(), threads=0, extra=()):
     if threads:
         cmd += ["--threads", str(threads)]
     cmd += list(extra)
+    if resume:
+        cmd += ["--resume", "auto"]
     if os.path.exists(out):
         os.remove(out)
     r = subprocess.run(cmd, capture_output=True, text=True)

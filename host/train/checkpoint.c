@@ -380,6 +380,7 @@ int checkpoint_list(const char *dir, char ***paths, size_t *n, mdl_err *err) {
     *paths = NULL, *n = 0;
     size_t count;
     int rc = list_dir(dir, &all, &count, err);
+    if (rc == 1) return 0; /* no directory: no checkpoint */
     if (rc != 0) return rc;
     char **list = calloc(count ? count : 1, sizeof *list);
     for (size_t i = 0; list && i < count; i++) {
@@ -399,22 +400,6 @@ int checkpoint_list(const char *dir, char ***paths, size_t *n, mdl_err *err) {
 void checkpoint_list_free(char **paths, size_t n) {
     for (size_t i = 0; paths && i < n; i++) free(paths[i]);
     free(paths);
-}
-
-int checkpoint_find_latest(const char *dir, char **path, mdl_err *err) {
-    found *all;
-    size_t n;
-    int rc = list_dir(dir, &all, &n, err);
-    if (rc != 0) return rc;
-    if (n == 0) {
-        free(all);
-        return 1;
-    }
-    size_t len = strlen(dir) + strlen(all[n - 1].name) + 2;
-    *path = malloc(len);
-    if (*path) snprintf(*path, len, "%s/%s", dir, all[n - 1].name);
-    free_found(all, n);
-    return *path ? 0 : mdl_fail(err, "out of memory");
 }
 
 /* ---- reading ------------------------------------------------------------------------- */

@@ -81,10 +81,8 @@ int checkpoint_dir_take(const char *dir, int *fd, mdl_err *err);
 void checkpoint_dir_release(const char *dir, int fd);
 void checkpoint_free(preq_checkpoint *cp);
 
-/* The newest checkpoint in dir (largest pass, step): 0 and *path (malloc'd), 1 when dir
- * has none (or does not exist), -1 on error. */
-int checkpoint_find_latest(const char *dir, char **path, mdl_err *err);
-/* Every checkpoint of dir, newest first (malloc'd paths); 0, or -1 with err. */
+/* Every checkpoint of dir, newest first (malloc'd paths; none when dir does not exist); 0,
+ * or -1 with err. */
 int checkpoint_list(const char *dir, char ***paths, size_t *n, mdl_err *err);
 void checkpoint_list_free(char **paths, size_t n);
 

@@ -15,8 +15,9 @@ from the bytes it has decoded, so the sum is a code length.
 Each block takes two `mdlbench train` runs with the same trained bytes, which therefore
 train identically (checked: equal per-pass training bits): one holds out the split and
 picks the pass, one holds out the block and gives its bits after every pass. Rerunning
-the same command reuses the blocks whose results files exist, so a long run stopped
-between blocks continues where it was.
+the same command reuses the blocks whose results files exist, and a block's run that
+was preempted (SIGTERM or SIGUSR1: Slurm) continues from its checkpoint (--resume auto),
+so a long run continues where it was stopped.
 
   scripts/paper/blockwise.py --corpus PATH [--corpus PATH ...] [-c CONFIG]
       [--set KEY=VALUE ...] [--passes 4] [--val-fraction 0.1] [--blocks P,P,...]
@@ -112,7 +113,8 @@ def run_once(a, out, corpus, sets, extra):
     """mdlbench train into out unless out exists; returns the command that made it (kept
     in out + ".cmd", so that a rerun reports it too)."""
     if not os.path.exists(out):
-        cmd = mdlresults.train_run(a.mdlbench, corpus, out, a.config, sets, a.threads, extra)
+        cmd = mdlresults.train_run(a.mdlbench, corpus, out, a.config, sets, a.threads, extra,
+                                   resume=True)
         with open(out + ".cmd", "w") as f:
             f.write(" ".join(cmd))
     with open(out + ".cmd") as f:

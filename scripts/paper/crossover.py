@@ -16,8 +16,9 @@ points (bits per byte against log bytes) is given instead, labelled as an extrap
   scripts/paper/crossover.py --corpus PATH [--corpus PATH ...] -c CONFIG [-c CONFIG ...]
       [--sizes 10000,30000,...] [--set KEY=VALUE ...] [--threads N] [-o OUTDIR]
 
-writes OUTDIR/prefix-SIZE.bin, OUTDIR/MODEL-SIZE.h5 (reused when present, so a stopped
-sweep continues), OUTDIR/crossover.{json,md} and OUTDIR/crossover.png (bits per byte
+writes OUTDIR/prefix-SIZE.bin, OUTDIR/MODEL-SIZE.h5 (reused when present, and a run
+preempted by SIGTERM or SIGUSR1 continues from its checkpoint, so a stopped sweep
+continues), OUTDIR/crossover.{json,md} and OUTDIR/crossover.png (bits per byte
 against bytes, log x). Exit 1 with one line on any failure.
 """
 import argparse
@@ -107,7 +108,7 @@ def model_bpb(a, config, path, size):
     if not os.path.exists(out):
         mdlresults.train_run(a.mdlbench, path, out, config,
                              list(a.set) + ["train.passes=1", "run.eval_final=false"],
-                             a.threads)
+                             a.threads, resume=True)
     import h5py
     with h5py.File(out, "r") as f:
         return float(f["summary"].attrs["preq_bpb"])

@@ -16,7 +16,9 @@ their compress.py does for the classical compressors (a header counted once).
 
 writes OUTDIR/lmic-MODEL.h5 (one results file per model, its command in .h5.cmd),
 OUTDIR/lmic.json and OUTDIR/lmic.md (the table beside the published figures); an
-existing results file is reused with --reuse. Exit 1 with one line on any failure.
+existing results file is reused with --reuse, and a run preempted by SIGTERM or SIGUSR1
+continues from its checkpoint when the command is run again. Exit 1 with one line on any
+failure.
 """
 import argparse
 import gzip
@@ -79,7 +81,7 @@ def train(a, model):
     extra += [x for g in a.holdout for x in ("--holdout", g)]
     if not (a.reuse and os.path.exists(out)):
         cmd = mdlresults.train_run(a.mdlbench, a.corpus[0], out, config_path(model), a.set,
-                                   a.threads, extra)
+                                   a.threads, extra, resume=True)
         with open(out + ".cmd", "w") as f:  # so that a reusing run reports it too
             f.write(" ".join(cmd))
     if not os.path.exists(out + ".cmd"):

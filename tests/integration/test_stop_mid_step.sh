@@ -3,7 +3,8 @@
 # of its updates, however long it is: SIGTERM exits 75 at once with FILE.partial
 # (status "preempted") and a message saying no checkpoint holds that step; with an
 # earlier checkpoint, --resume auto continues from it and equals the uninterrupted run
-# bit for bit. SIGINT likewise ends it with 130.
+# bit for bit. SIGINT likewise ends it with 130. And --resume auto with nothing to resume
+# starts afresh.
 set -eu
 : "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
 : "${MDL_SOURCE_DIR:?set MDL_SOURCE_DIR to the source tree}"
@@ -34,6 +35,14 @@ stop_and_wait() {
 }
 status() { h5dump -a /status "$1" | sed -n 's/.*(0): "\(.*\)".*/\1/p'; }
 wait_for() { for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
+
+# 0. --resume auto without a checkpoint directory starts afresh (it once failed with an
+#    empty message): the same results as without it
+"$MDLBENCH" train "${args[@]}" -o plain.h5 >/dev/null
+"$MDLBENCH" train "${args[@]}" -o auto.h5 --resume auto >/dev/null 2>err ||
+    { echo "FAIL: --resume auto with no checkpoint directory"; cat err; exit 1; }
+$py "$MDL_SOURCE_DIR/tests/integration/same_results.py" plain.h5 auto.h5 >/dev/null
+echo "ok   --resume auto with nothing to resume starts afresh"
 
 # 1. a step that would never end: SIGTERM stops it; no checkpoint exists yet
 "$MDLBENCH" train "${args[@]}" --set train.repeats_per_step=1000000000 -o a.h5 2>err &
