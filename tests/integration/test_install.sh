@@ -36,10 +36,16 @@ use() {
 
 cmake --install "$MDL_BUILD_DIR" --prefix "$tmp/prefix" >/dev/null || fail "cmake --install"
 for f in bin/mdlbench bin/mdlbench-plot bin/mdlbench-collect bin/mdlbench-sweep \
-    bin/mdlbench-torch-ref share/mdlbench/configs/default.yaml share/mdlbench/scripts/mdlresults.py; do
+    bin/mdlbench-torch-ref share/mdlbench/configs/default.yaml share/mdlbench/scripts/mdlresults.py \
+    share/mdlbench/configs/paper/lmic-200K.yaml share/mdlbench/scripts/paper/lmic.py; do
     [ -e "$tmp/prefix/$f" ] || fail "not installed: $f"
 done
 use "$tmp/prefix/bin"
+# the paper scripts' wrappers start (they import mdlresults from the directory above)
+for t in attribute capacity lmic blockwise crossover; do
+    "$tmp/prefix/bin/mdlbench-$t" --help >/dev/null || fail "mdlbench-$t --help"
+done
+echo "ok   the paper scripts' wrappers start"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v dpkg >/dev/null || ! command -v cpack >/dev/null; then
     echo "skip the Debian package: needs root, dpkg and cpack"
