@@ -41,6 +41,26 @@ def default_binary():
     return shutil.which("mdlbench") or "build/mdlbench"
 
 
+def add_run_options(parser, out):
+    """The options every script that runs mdlbench takes: --threads, -o/--out (default
+    out) and --mdlbench."""
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default all)")
+    parser.add_argument("-o", "--out", default=out, help=f"output directory (default {out})")
+    parser.add_argument("--mdlbench", default=default_binary(), help="the mdlbench binary")
+
+
+def increasing(parser, option, text, kind):
+    """The comma-separated values of option as kind, strictly increasing; parser.error
+    (exit 2 with one line) otherwise."""
+    try:
+        values = [kind(x) for x in text.split(",")]
+    except ValueError:
+        parser.error(f"{option}: not a comma-separated list of numbers: {text!r}")
+    if any(y <= x for x, y in zip(values, values[1:])):
+        parser.error(f"{option}: the values must increase: {text!r}")
+    return values
+
+
 class Fail(Exception):
     """An error a script reports in one line (its message) before exiting 1."""
 

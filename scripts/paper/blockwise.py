@@ -55,16 +55,10 @@ def parse_args(argv):
                    help="share of the seen bytes held out to pick the pass (default 0.1)")
     p.add_argument("--blocks", default=",".join(str(b) for b in BLOCKS),
                    help="block ends in percent of the corpus, increasing, the last 100")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (default all)")
-    p.add_argument("-o", "--out", default="blockwise", help="output directory")
-    p.add_argument("--mdlbench", default=mdlresults.default_binary(), help="the binary")
+    mdlresults.add_run_options(p, "blockwise")
     a = p.parse_args(argv)
-    try:
-        a.blocks = [float(x) for x in a.blocks.split(",")]
-    except ValueError:
-        p.error(f"--blocks: not a list of numbers: {a.blocks!r}")
-    if any(y <= x for x, y in zip(a.blocks, a.blocks[1:])) or a.blocks[0] <= 0 or \
-            a.blocks[-1] != 100:
+    a.blocks = mdlresults.increasing(p, "--blocks", a.blocks, float)
+    if a.blocks[0] <= 0 or a.blocks[-1] != 100:
         p.error("--blocks: percentages must increase from above 0 and end at 100")
     if a.passes < 1:
         p.error("--passes must be at least 1")

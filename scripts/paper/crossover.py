@@ -49,16 +49,11 @@ def parse_args(argv):
                    help="passed to every mdlbench train")
     p.add_argument("--codecs", default=CODECS, help=f"mdlbench baselines --codecs "
                    f"(default {CODECS})")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (default all)")
-    p.add_argument("-o", "--out", default="crossover", help="output directory")
-    p.add_argument("--mdlbench", default=mdlresults.default_binary(), help="the binary")
+    mdlresults.add_run_options(p, "crossover")
     a = p.parse_args(argv)
-    try:
-        a.sizes = [int(x) for x in a.sizes.split(",")]
-    except ValueError:
-        p.error(f"--sizes: not a list of integers: {a.sizes!r}")
-    if any(y <= x for x, y in zip(a.sizes, a.sizes[1:])) or a.sizes[0] < 1:
-        p.error("--sizes must be positive and increasing")
+    a.sizes = mdlresults.increasing(p, "--sizes", a.sizes, int)
+    if a.sizes[0] < 1:
+        p.error("--sizes must be positive")
     return a
 
 

@@ -51,9 +51,7 @@ def parse_args(argv):
                    f"{', '.join(MODELS)} (default all)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="passed to every mdlbench train (e.g. train.passes=1)")
-    p.add_argument("-o", "--out", default="lmic", help="output directory (default lmic)")
-    p.add_argument("--mdlbench", default=mdlresults.default_binary(), help="the binary")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (default all)")
+    mdlresults.add_run_options(p, "lmic")
     p.add_argument("--reuse", action="store_true", help="keep existing results files")
     a = p.parse_args(argv)
     a.models = [m for m in a.models.split(",") if m]

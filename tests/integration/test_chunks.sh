@@ -7,12 +7,7 @@
 # the printed rates follow from the file's numbers; without held-out documents it is
 # refused in one line.
 set -eu
-: "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
-py=/usr/bin/python3
-$py -c "import h5py" 2>/dev/null || { echo "SKIP: /usr/bin/python3 has no h5py"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp"
+. "$(dirname "$0")/common.sh"
 mkdir ab a b
 lic=/usr/share/common-licenses
 head -c 20000 $lic/GPL-3 >train.txt

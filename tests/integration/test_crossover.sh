@@ -5,14 +5,8 @@
 # output size, and the crossing rule (first measured size, else the extrapolated meeting of
 # the last two points' lines in log bytes, else none) gives known answers on made-up data.
 set -eu
-: "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
-: "${MDL_SOURCE_DIR:?set MDL_SOURCE_DIR to the source tree}"
-py=/usr/bin/python3
-$py -c "import h5py" 2>/dev/null || { echo "SKIP: /usr/bin/python3 has no h5py"; exit 77; }
+. "$(dirname "$0")/common.sh"
 command -v xz >/dev/null || { echo "SKIP: xz not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp"
 cat >tiny.yaml <<'YAML'
 model: {n_layer: 1, d_model: 32, n_head: 2, d_ff: 64, context: 64, ngram_buckets: 1024}
 train: {segment: 32}

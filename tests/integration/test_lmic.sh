@@ -5,14 +5,8 @@
 # each 2048-byte chunk with one xz header counted, the gzip row zlib's gzip stream at
 # level 9 likewise; a bad --models is refused in one line.
 set -eu
-: "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
-: "${MDL_SOURCE_DIR:?set MDL_SOURCE_DIR to the source tree}"
-py=/usr/bin/python3
-$py -c "import h5py" 2>/dev/null || { echo "SKIP: /usr/bin/python3 has no h5py"; exit 77; }
+. "$(dirname "$0")/common.sh"
 command -v xz >/dev/null || { echo "SKIP: xz not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp"
 mkdir corpus
 lic=/usr/share/common-licenses
 head -c 30000 $lic/GPL-2 >corpus/train.txt

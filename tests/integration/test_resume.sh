@@ -6,13 +6,7 @@
 # refused with a clear error and nothing is overwritten. checkpoint_every/keep and
 # init-weights write what they say.
 set -eu
-: "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
-: "${MDL_SOURCE_DIR:?set MDL_SOURCE_DIR to the source tree}"
-py=/usr/bin/python3
-$py -c "import h5py" 2>/dev/null || { echo "SKIP: /usr/bin/python3 has no h5py"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp"
+. "$(dirname "$0")/common.sh"
 size=150000
 [ "${MDL_SANITIZE:-OFF}" = ON ] && size=50000 # the sanitizers run it ~10x slower
 cat /usr/share/common-licenses/* | head -c $size >corpus.txt

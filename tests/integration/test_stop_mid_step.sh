@@ -6,15 +6,10 @@
 # bit for bit. SIGINT likewise ends it with 130. And --resume auto with nothing to resume
 # starts afresh.
 set -eu
-: "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
-: "${MDL_SOURCE_DIR:?set MDL_SOURCE_DIR to the source tree}"
-py=/usr/bin/python3
-$py -c "import h5py" 2>/dev/null || { echo "SKIP: /usr/bin/python3 has no h5py"; exit 77; }
+. "$(dirname "$0")/common.sh"
 command -v h5dump >/dev/null || { echo "SKIP: h5dump (hdf5-tools) not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-cd "$tmp"
 pid=
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT # a run still going, too
 head -c 96 /usr/share/common-licenses/GPL-3 >corpus.txt # three 32-byte steps
 repeats=1500 # about a second per step here
 [ "${MDL_SANITIZE:-OFF}" = ON ] && repeats=300 # the sanitizers run it ~10x slower
@@ -44,25 +39,26 @@ wait_for() { for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.05; done; 
 $py "$MDL_SOURCE_DIR/tests/integration/same_results.py" plain.h5 auto.h5 >/dev/null
 echo "ok   --resume auto with nothing to resume starts afresh"
 
-# 1. a step that would never end: SIGTERM stops it; no checkpoint exists yet
-"$MDLBENCH" train "${args[@]}" --set train.repeats_per_step=1000000000 -o a.h5 2>err &
-pid=$!
-wait_for a.h5.partial || { echo "FAIL: no a.h5.partial"; cat err; exit 1; }
-sleep 1
-stop_and_wait TERM 75
+# $1 = output, $2 = signal, $3 = exit code, $4 = status: a step that would never end,
+# stopped by the signal once its .partial is there; one line, the status, no results file
+stop_endless() {
+    "$MDLBENCH" train "${args[@]}" --set train.repeats_per_step=1000000000 -o "$1" 2>err &
+    pid=$!
+    wait_for "$1.partial" || { echo "FAIL: no $1.partial"; cat err; exit 1; }
+    sleep 1
+    stop_and_wait "$2" "$3"
+    [ ! -e "$1" ] && [ "$(status "$1.partial")" = "$4" ] ||
+        { echo "FAIL: expected $1.partial with status $4"; exit 1; }
+}
+
+# 1. SIGTERM stops the endless step; no checkpoint exists yet
+stop_endless a.h5 TERM 75 preempted
 grep -q "between the updates of a step, before any checkpoint" err ||
     { echo "FAIL: message"; cat err; exit 1; }
-[ ! -e a.h5 ] && [ "$(status a.h5.partial)" = preempted ] ||
-    { echo "FAIL: expected a.h5.partial with status preempted"; exit 1; }
 echo "ok   endless step stopped: $(cat err)"
 
 # 2. SIGINT ends it the same way, exit 130, status interrupted
-"$MDLBENCH" train "${args[@]}" --set train.repeats_per_step=1000000000 -o i.h5 2>err &
-pid=$!
-wait_for i.h5.partial || { echo "FAIL: no i.h5.partial"; cat err; exit 1; }
-sleep 1
-stop_and_wait INT 130
-[ "$(status i.h5.partial)" = interrupted ] || { echo "FAIL: status of i.h5.partial"; exit 1; }
+stop_endless i.h5 INT 130 interrupted
 echo "ok   SIGINT: $(cat err)"
 
 # 3. stopped in the second step's updates: the checkpoint after the first is named, and
