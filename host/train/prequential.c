@@ -560,7 +560,6 @@ static int restore(model *m, const preq_checkpoint *cp, const corpus *c, loop_st
 typedef struct trainer {
     const mdl_config *cfg;
     const corpus *c, *held; /* held: NULL unless there are held-out documents */
-    size_t n_held;          /* held-out documents, empty ones too */
     const preq_hooks *hooks;
     preq_result *out;
     const stream_layout *lay;
@@ -599,8 +598,7 @@ static int alloc_buffers(trainer *t, mdl_err *err) {
     out->passes = malloc(cfg->train.passes * sizeof *out->passes);
     out->doc_preq_bits = calloc(c->n_docs, sizeof(double));
     if (cfg->run.eval_final) out->doc_final_bits = calloc(c->n_docs, sizeof(double));
-    size_t E = cfg->train.passes, cells = E * c->n_docs, held_cells = E * t->n_held;
-    out->n_held_docs = t->n_held;
+    size_t E = cfg->train.passes, cells = E * c->n_docs, held_cells = E * out->n_held_docs;
     out->pass_doc_bits = malloc((cells ? cells : 1) * sizeof(double));
     out->pass_held_bits = malloc((held_cells ? held_cells : 1) * sizeof(double));
     t->ls = (loop_state){
@@ -782,6 +780,7 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     out->final_bits = NAN;
     out->heldout_bits = NAN;
     out->heldout_chunked_bits = NAN;
+    out->n_held_docs = held ? held->n_docs : 0; /* empty ones too: t.held skips those */
     if (stream_layout_make(&out->layout, c->n_bytes, cfg, err) != 0) return -1;
     unsigned W = (unsigned)dist_world();
     if (out->layout.streams % W != 0)
@@ -792,7 +791,6 @@ static int run_trained(const mdl_config *cfg, const corpus *c, const corpus *hel
     trainer t = {.cfg = cfg,
                  .c = c,
                  .held = held && held->n_bytes > 0 ? held : NULL,
-                 .n_held = held ? held->n_docs : 0,
                  .hooks = hooks,
                  .out = out,
                  .lay = &out->layout,
