@@ -835,6 +835,12 @@ void preq_result_free(preq_result *r) {
     r->n_passes = r->n_extract[0] = r->n_extract[1] = 0;
 }
 
+/* One view's per-document values put at their documents' places in the full corpus. */
+static void scatter_view(double *full, const corpus *view, const double *values) {
+    for (size_t i = 0; view && values && i < view->n_docs; i++)
+        full[view->docs[i].source] = values[i];
+}
+
 /* The per-pass document tables of the views merged into one in the full corpus's order. */
 static int scatter_pass_documents(preq_result *out, const corpus *c, const corpus *tv,
                                   const corpus *hv, mdl_err *err) {
@@ -842,11 +848,9 @@ static int scatter_pass_documents(preq_result *out, const corpus *c, const corpu
     double *all = malloc((cells ? cells : 1) * sizeof *all);
     if (!all) return mdl_fail(err, "out of memory for the per-pass document table");
     for (size_t e = 0; e < E; e++) {
-        double *row = all + e * D;
-        for (size_t i = 0; i < tv->n_docs; i++)
-            row[tv->docs[i].source] = out->pass_doc_bits[e * tv->n_docs + i];
-        for (size_t i = 0; hv && i < hv->n_docs; i++)
-            row[hv->docs[i].source] = out->pass_held_bits[e * hv->n_docs + i];
+        scatter_view(all + e * D, tv, out->pass_doc_bits + e * tv->n_docs);
+        if (hv && out->pass_held_bits)
+            scatter_view(all + e * D, hv, out->pass_held_bits + e * hv->n_docs);
     }
     free(out->pass_doc_bits);
     free(out->pass_held_bits);
@@ -865,12 +869,12 @@ static int scatter_documents(preq_result *out, const corpus *c, const corpus *tv
         free(preq), free(final);
         return mdl_fail(err, "out of memory for the document table");
     }
-    for (size_t i = 0; i < tv->n_docs; i++) {
-        preq[tv->docs[i].source] = out->doc_preq_bits[i];
-        if (final) final[tv->docs[i].source] = out->doc_final_bits[i];
+    scatter_view(preq, tv, out->doc_preq_bits);
+    if (final) {
+        scatter_view(final, tv, out->doc_final_bits);
+        for (size_t i = 0; hv && i < hv->n_docs; i++) final[hv->docs[i].source] = NAN;
+        scatter_view(final, hv, held_bits); /* NAN stays where they were not coded */
     }
-    for (size_t i = 0; hv && i < hv->n_docs; i++)
-        if (final) final[hv->docs[i].source] = held_bits ? held_bits[i] : NAN;
     const corpus *views[2] = {tv, hv};
     for (int g = 0; g < 2; g++)
         for (size_t i = 0; i < out->n_extract[g]; i++)
