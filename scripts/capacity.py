@@ -13,8 +13,11 @@ model without the hashed n-gram table, model.ngram_order=0, or its rows count to
 Morris et al. measure about 3.6 bits per parameter for GPT-style models trained to
 convergence (a little less in bf16, a little more in fp32).
 
-Writes OUT/N.h5 per size, OUT/summary.{txt,md,csv,json} (with the exact commands) and
-OUT/capacity.png (memorised bits against N H, with the 3.6 bits/parameter line).
+The column memorised_at_half is N H - L(D | theta) after the first ceil(E/2) passes (from
+/passes/eval_bits): far below memorised_bits, the runs are not converged and more passes
+would store more. Writes OUT/N.h5 per size, OUT/summary.{txt,md,csv,json} (with the exact
+commands) and OUT/capacity.png (memorised bits against N H, with the 3.6 bits/parameter line, and
+memorised bits after every pass per size).
 
 Usage: scripts/capacity.py -c CONFIG --sizes 1024,4096,16384 [--passes 100] [--bits 8]
            [--doc-bytes 64] [--seed 1] [--set KEY=VALUE]... [--threads N] [-o OUT]
@@ -87,12 +90,17 @@ def measure(a):
         with h5py.File(h5, "r") as f:
             s = f["summary"].attrs
             coded, final, params = int(s["corpus_bytes"]), float(s["final_bits"]), int(s["n_params"])
+            per_pass = [float(b) for b in f["passes/eval_bits"][:]]  # L(D | theta) after each pass
         if coded != n or int(counts.sum()) != n:
             raise Fail(f"{h5}: {coded} bytes coded, {n} written")
+        if len(per_pass) != a.passes or per_pass[-1] != final:
+            raise Fail(f"{h5}: {len(per_pass)} passes logged, the last not the final bits")
         nh = float(n) * a.bits  # exact: the generator's entropy, not the sample's
+        half = nh - per_pass[(a.passes + 1) // 2 - 1]
         rows.append({"bytes": n, "data_bits": nh, "final_bits": final, "memorised_bits": nh - final,
                      "bits_per_param": (nh - final) / params, "final_share": final / nh,
-                     "n_params": params, "results": h5})
+                     "memorised_at_half": half, "n_params": params, "results": h5,
+                     "memorised_per_pass": [nh - b for b in per_pass]})
     best = max(rows, key=lambda r: r["memorised_bits"])
     return rows, commands, {"capacity_bits": best["memorised_bits"],
                             "bits_per_param": best["bits_per_param"], "at_bytes": best["bytes"],
@@ -100,21 +108,23 @@ def measure(a):
                             "morris_bits_per_param": MORRIS_BITS_PER_PARAM}
 
 
-COLUMNS = ("bytes", "data_bits", "final_bits", "memorised_bits", "bits_per_param", "final_share")
+COLUMNS = ("bytes", "data_bits", "final_bits", "memorised_bits", "bits_per_param", "final_share",
+           "memorised_at_half")
 
 
 def write_summary(a, rows, commands, cap):
     def cells(r):
         return [str(r["bytes"])] + [f"{r[c]:.1f}" for c in COLUMNS[1:4]] + \
-               [f"{r['bits_per_param']:.4f}", f"{r['final_share']:.4f}"]
+               [f"{r['bits_per_param']:.4f}", f"{r['final_share']:.4f}",
+                f"{r['memorised_at_half']:.1f}"]
     head = (f"capacity {cap['capacity_bits']:.1f} bits = {cap['bits_per_param']:.4f} bits per "
             f"parameter ({cap['n_params']} parameters, at {cap['at_bytes']} bytes, {a.passes} "
             f"passes, H = {a.bits} bits/byte); Morris et al. 2025: about "
             f"{MORRIS_BITS_PER_PARAM} bits per parameter")
     with open(os.path.join(a.out, "summary.txt"), "w") as f:
-        f.write(head + "\n" + "".join(f"{c:>16}" for c in COLUMNS) + "\n")
+        f.write(head + "\n" + "".join(f"{c:>18}" for c in COLUMNS) + "\n")
         for r in rows:
-            f.write("".join(f"{v:>16}" for v in cells(r)) + "\n")
+            f.write("".join(f"{v:>18}" for v in cells(r)) + "\n")
     with open(os.path.join(a.out, "summary.md"), "w") as f:
         f.write(head + "\n\n| " + " | ".join(COLUMNS) + " |\n|" + "---:|" * len(COLUMNS) + "\n")
         for r in rows:
@@ -135,18 +145,27 @@ def plot(a, rows, cap):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4))
     x = [r["data_bits"] for r in rows]
     ax.plot(x, [r["memorised_bits"] for r in rows], "o-", label="memorised bits (N H - L)")
     ax.plot(x, x, ":", color="grey", label="all of it (N H)")
-    ax.axhline(MORRIS_BITS_PER_PARAM * cap["n_params"], color="C3", ls="--",
-               label=f"{MORRIS_BITS_PER_PARAM} bits/parameter (Morris et al. 2025)")
+    for axis in (ax, bx):
+        axis.axhline(MORRIS_BITS_PER_PARAM * cap["n_params"], color="C3", ls="--",
+                     label=f"{MORRIS_BITS_PER_PARAM} bits/parameter (Morris et al. 2025)")
     ax.set_xscale("log")
     ax.set_xlabel("data: N H bits")
     ax.set_ylabel("bits")
     ax.set_title(f"Capacity: {cap['n_params']:,} parameters, {a.passes} passes; "
                  f"{cap['bits_per_param']:.2f} bits/parameter", fontsize=10)
     ax.legend(fontsize=8)
+    for r in rows:  # the convergence: memorised bits after every pass
+        m = r["memorised_per_pass"]
+        bx.plot(range(1, len(m) + 1), m, label=f"{r['bytes']} bytes")
+    bx.set_xscale("log")
+    bx.set_xlabel("pass")
+    bx.set_ylabel("memorised bits after the pass")
+    bx.set_title("Convergence", fontsize=10)
+    bx.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(os.path.join(a.out, "capacity.png"), dpi=120)
     plt.close(fig)

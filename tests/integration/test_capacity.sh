@@ -34,6 +34,11 @@ def check(out, n, bits, doc_bytes):
     assert r["data_bits"] == n * bits and r["final_bits"] == final and r["n_params"] == params, r
     assert r["memorised_bits"] == n * bits - final and r["bits_per_param"] == (n * bits - final) / params
     assert j["capacity"]["capacity_bits"] == r["memorised_bits"]
+    with h5py.File(r["results"]) as f:  # the convergence column: L after half of the passes
+        per_pass = f["passes/eval_bits"][:]
+    E = len(per_pass)
+    assert r["memorised_at_half"] == n * bits - per_pass[(E + 1) // 2 - 1], r
+    assert r["memorised_per_pass"] == [n * bits - b for b in per_pass]
     rows = list(csv.reader(open(f"{out}/summary.csv", newline="")))
     assert len(rows) == 2 and float(rows[1][3]) == r["memorised_bits"], rows
     assert os.path.getsize(f"{out}/capacity.png") > 1000
