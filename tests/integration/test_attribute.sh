@@ -4,7 +4,8 @@
 # format parses, the run without w trains exactly as a run on the corpus without w (curve bit
 # for bit), the copies are trained on, memorised bits are positive and do not decrease from
 # 1 to 8 copies (this toy setup, seed 1234), the per-pass memorised bits are the per-pass
-# document table's, and a bad --work is one line and exit 1.
+# document table's, scripts/paper/memorization_table.py copies them, and a bad --work is one
+# line and exit 1.
 set -eu
 : "${MDLBENCH:?set MDLBENCH to the mdlbench binary}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,6 +72,25 @@ assert json.load(open(f"{out}/summary.json"))["rows"][0]["extract_rate"] is None
 assert os.path.getsize(f"{out}/memorised.png") > 1000
 print("attribute ok: memorised bits", [round(r["memorised_bits"], 1) for r in rows])
 PY
+# scripts/paper/memorization_table.py: one row per SETTING/WORK, the 1-copy row's numbers
+mkdir -p "$tmp/tab/small"
+ln -s "$tmp/out" "$tmp/tab/small/w"
+"$py" "$here/../../scripts/paper/memorization_table.py" "$tmp/tab" >"$tmp/table.md"
+"$py" - "$tmp/out/summary.json" "$tmp/table.md" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["rows"][0]
+lines = open(sys.argv[2]).read().splitlines()
+assert len(lines) == 3, lines  # header, rule, one row
+cells = [c.strip() for c in lines[2].strip("|").split("|")]
+want = ["small", "w.txt", str(r["bytes"]), f"{r['without_bits']:.1f}", f"{r['with_bits']:.1f}",
+        f"{r['memorised_bits']:.1f}", f"{r['memorised_bpb']:.4f}", f"{r['first_copy_preq_bits']:.1f}",
+        f"{r['without_gap_bpb']:.4f}", ", ".join(f"{v:.0f}" for v in r["memorised_bits_per_pass"])]
+assert cells == want, (cells, want)
+PY
+if "$py" "$here/../../scripts/paper/memorization_table.py" "$tmp/nope" 2>"$tmp/err"; then
+    echo "FAIL: a missing directory was accepted"; exit 1
+fi
+[ "$(wc -l <"$tmp/err")" -eq 1 ]
 if "$py" "$here/../../scripts/attribute.py" --binary "$MDLBENCH" --corpus "$tmp/c" --work nope.txt \
     -o "$tmp/bad" 2>"$tmp/err"; then
     echo "FAIL: a missing work was accepted"; exit 1
